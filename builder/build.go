@@ -150,4 +150,3 @@ func fileExists(path string) bool {
 func DefaultDir(cacheDir, name, release string) string {
 	return filepath.Join(cacheDir, "build", release, name)
 }
-
