@@ -29,16 +29,16 @@ func (p *parser) validate(pt *Patch) {
 		}
 		switch {
 		case !strings.HasSuffix(s, ".c"):
-			p.errorf(p.nodes[f], f, "%q is not a C file (.c)", s)
+			p.At(f, "%q is not a C file (.c)", s)
 			continue
 		case seenSrc[path]:
-			p.errorf(p.nodes[f], f, "source %q listed twice", s)
+			p.At(f, "source %q listed twice", s)
 			continue
 		}
 		seenSrc[path] = true
 		data, err := os.ReadFile(path)
 		if err != nil {
-			p.errorf(p.nodes[f], f, "cannot read source: %v", err)
+			p.At(f, "cannot read source: %v", err)
 			continue
 		}
 		pt.Sources[i] = path
@@ -47,10 +47,10 @@ func (p *parser) validate(pt *Patch) {
 		}
 	}
 	if len(pt.Sources) == 0 {
-		p.errorf(p.nodes["sources"], "sources", "at least one C source is needed (it defines the replacement functions)")
+		p.At("sources", "at least one C source is needed (it defines the replacement functions)")
 	}
 	if len(pt.Objects) == 0 {
-		p.errorf(p.nodes["objects"], "objects", "at least one object (vmlinux or a module) is needed")
+		p.At("objects", "at least one object (vmlinux or a module) is needed")
 	}
 
 	seenObj := map[string]string{}
@@ -58,12 +58,12 @@ func (p *parser) validate(pt *Patch) {
 		of := fmt.Sprintf("objects[%d]", i)
 		if p.checkModuleName(of+".name", o.Name) {
 			if prev, dup := seenObj[o.Name]; dup {
-				p.errorf(p.nodes[of+".name"], of+".name", "object %q listed twice (first as %s)", o.Name, prev)
+				p.At(of+".name", "object %q listed twice (first as %s)", o.Name, prev)
 			}
 			seenObj[o.Name] = of
 		}
 		if len(o.Functions) == 0 {
-			p.errorf(p.nodes[of+".functions"], of+".functions", "an object needs at least one function: the kernel refuses an object without one")
+			p.At(of+".functions", "an object needs at least one function: the kernel refuses an object without one")
 		}
 		seenFn := map[string]string{}
 		for j, fn := range o.Functions {
@@ -71,27 +71,27 @@ func (p *parser) validate(pt *Patch) {
 			p.checkIdent(ff+".old", fn.Old)
 			if p.checkIdent(ff+".new", fn.New) && len(seenSrc) > 0 {
 				if _, ok := defined[fn.New]; !ok {
-					p.errorf(p.nodes[ff+".new"], ff+".new", "function %q is not defined in the sources", fn.New)
+					p.At(ff+".new", "function %q is not defined in the sources", fn.New)
 				}
 			}
 			if fn.Sympos < 0 {
-				p.errorf(p.nodes[ff+".sympos"], ff+".sympos", "must be 0 (unique name) or a position from 1, not %d", fn.Sympos)
+				p.At(ff+".sympos", "must be 0 (unique name) or a position from 1, not %d", fn.Sympos)
 			}
 			key := fmt.Sprintf("%s,%d", fn.Old, fn.Sympos)
 			if prev, dup := seenFn[key]; dup {
-				p.errorf(p.nodes[ff+".old"], ff+".old", "function %q (sympos %d) listed twice in object %q (first as %s)", fn.Old, fn.Sympos, o.Name, prev)
+				p.At(ff+".old", "function %q (sympos %d) listed twice in object %q (first as %s)", fn.Old, fn.Sympos, o.Name, prev)
 			}
 			seenFn[key] = ff
 		}
 		o.Callbacks.Each(func(kind, value string) {
 			cf := of + ".callbacks." + kind
 			switch {
-			case value == "" && p.nodes[cf] == nil, value == LogCallback:
+			case value == "" && p.Node(cf) == nil, value == LogCallback:
 			case !cIdent.MatchString(value):
-				p.errorf(p.nodes[cf], cf, "must be %q or the name of a C function in the sources, not %q", LogCallback, value)
+				p.At(cf, "must be %q or the name of a C function in the sources, not %q", LogCallback, value)
 			case len(seenSrc) > 0:
 				if _, ok := defined[value]; !ok {
-					p.errorf(p.nodes[cf], cf, "callback function %q is not defined in the sources", value)
+					p.At(cf, "callback function %q is not defined in the sources", value)
 				}
 			}
 		})
@@ -100,10 +100,10 @@ func (p *parser) validate(pt *Patch) {
 	for i, v := range pt.Verify {
 		vf := fmt.Sprintf("verify[%d]", i)
 		if !filepath.IsAbs(v.File) {
-			p.errorf(p.nodes[vf+".file"], vf+".file", "must be an absolute path inside the VM, such as /proc/cmdline")
+			p.At(vf+".file", "must be an absolute path inside the VM, such as /proc/cmdline")
 		}
 		if v.Patched == "" && v.Unpatched == "" {
-			p.errorf(p.nodes[vf], vf, "give patched, unpatched or both: the text the file holds with and without the patch")
+			p.At(vf, "give patched, unpatched or both: the text the file holds with and without the patch")
 		}
 	}
 }
@@ -113,11 +113,11 @@ func (p *parser) validate(pt *Patch) {
 func (p *parser) checkModuleName(field, name string) bool {
 	switch {
 	case name == "":
-		p.errorf(p.nodes[field], field, "must not be empty")
+		p.At(field, "must not be empty")
 	case len(name) > MaxNameLen:
-		p.errorf(p.nodes[field], field, "%q is %d characters; the kernel allows at most %d", name, len(name), MaxNameLen)
+		p.At(field, "%q is %d characters; the kernel allows at most %d", name, len(name), MaxNameLen)
 	case !moduleName.MatchString(name):
-		p.errorf(p.nodes[field], field, "%q may hold only a-z, 0-9 and _ (the kernel writes '-' in module names as '_')", name)
+		p.At(field, "%q may hold only a-z, 0-9 and _ (the kernel writes '-' in module names as '_')", name)
 	default:
 		return true
 	}
@@ -126,7 +126,7 @@ func (p *parser) checkModuleName(field, name string) bool {
 
 func (p *parser) checkIdent(field, name string) bool {
 	if !cIdent.MatchString(name) {
-		p.errorf(p.nodes[field], field, "%q is not a C identifier", name)
+		p.At(field, "%q is not a C identifier", name)
 		return false
 	}
 	return true

@@ -1,11 +1,11 @@
-package spec
+package yamlfile
 
 import (
 	"fmt"
 	"strings"
 )
 
-// Error is one problem in a spec, at a place in its file.
+// Error is one problem in a YAML file, at a place in it.
 type Error struct {
 	File      string
 	Line, Col int
@@ -26,8 +26,8 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Errors is every problem found in one spec, in file order. Load returns
-// it (never empty) when the spec is invalid; errors.As finds each *Error.
+// Errors is every problem found in one file, in file order. A decoder returns
+// it (never empty) when the file is invalid; errors.As finds each *Error.
 type Errors []*Error
 
 func (es Errors) Error() string {
