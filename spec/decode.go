@@ -46,7 +46,7 @@ func (p *parser) patch(n *yaml.Node, out *Patch) {
 				out.Verify = append(out.Verify, vf)
 			})
 		},
-	}, "name", "sources", "objects")
+	}, "name", "objects")
 }
 
 func (p *parser) object(field string, n *yaml.Node, o *Object) {
@@ -72,5 +72,5 @@ func (p *parser) object(field string, n *yaml.Node, o *Object) {
 				"post_unpatch": func(f string, v *yaml.Node) { p.Str(f, v, &cb.PostUnpatch) },
 			})
 		},
-	}, "name", "functions")
+	}, "name")
 }

@@ -77,9 +77,9 @@ func TestParseErrors(t *testing.T) {
 		{"negative sympos", "new: klp_show", "new: klp_show\n        sympos: -1", "9:17: objects[0].functions[0].sympos: must be 0"},
 		{"sympos not a number", "new: klp_show", "new: klp_show\n        sympos: two", "9:17: objects[0].functions[0].sympos: must be an integer"},
 		{"object listed twice", "verify:", "  - name: vmlinux\n    functions:\n      - old: a\n        new: klp_show\nverify:", "12:11: objects[1].name: object \"vmlinux\" listed twice"},
-		{"object without functions", "    functions:\n      - old: cmdline_proc_show\n        new: klp_show\n", "    functions: []\n", "6:16: objects[0].functions: an object needs at least one function"},
+		{"object without functions or callbacks", "    functions:\n      - old: cmdline_proc_show\n        new: klp_show\n    callbacks:\n      pre_patch: my_pre\n      post_patch: log\n", "    functions: []\n", "6:16: objects[0].functions: an object needs at least one function or callback"},
 		{"no objects", "objects:\n  - name: vmlinux\n    functions:\n      - old: cmdline_proc_show\n        new: klp_show\n    callbacks:\n      pre_patch: my_pre\n      post_patch: log\n", "objects: []\n", "4:10: objects: at least one object"},
-		{"no sources", "sources: [fix.c]", "sources: []", "3:10: sources: at least one C source"},
+		{"no sources for a function", "sources: [fix.c]", "sources: []", "8:14: objects[0].functions[0].new: function \"klp_show\" is not defined in the sources"},
 		{"callback not defined", "pre_patch: my_pre", "pre_patch: my_gone", "10:18: objects[0].callbacks.pre_patch: callback function \"my_gone\" is not defined"},
 		{"callback bad value", "post_patch: log", "post_patch: \"log it\"", "11:19: objects[0].callbacks.post_patch: must be \"log\""},
 		{"unknown callback", "post_patch: log", "post_patched: log", "11:7: objects[0].callbacks.post_patched: unknown field"},
@@ -156,5 +156,17 @@ c(void) {}
 		if got[name] != line {
 			t.Errorf("%s: line %d, want %d (all: %v)", name, got[name], line, got)
 		}
+	}
+}
+
+// A callbacks-only object needs no functions and no sources: the kernel's
+// own selftests patch module objects that way.
+func TestCallbacksOnly(t *testing.T) {
+	p, err := parseTestdata(t, "name: cb\nobjects:\n  - name: some_mod\n    callbacks: {pre_patch: log}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Objects[0].Functions) != 0 || p.Objects[0].Callbacks.PrePatch != LogCallback || len(p.Sources) != 0 {
+		t.Errorf("%+v", p)
 	}
 }

@@ -21,6 +21,9 @@ func (p *parser) validate(pt *Patch) {
 
 	defined := map[string]string{} // function name -> "file:line"
 	seenSrc := map[string]bool{}
+	// sourcesOK: every source was read, so a missing definition is the
+	// spec's mistake and not a consequence of an unreadable file.
+	sourcesOK := true
 	for i, s := range pt.Sources {
 		f := fmt.Sprintf("sources[%d]", i)
 		path := s
@@ -30,6 +33,7 @@ func (p *parser) validate(pt *Patch) {
 		switch {
 		case !strings.HasSuffix(s, ".c"):
 			p.At(f, "%q is not a C file (.c)", s)
+			sourcesOK = false
 			continue
 		case seenSrc[path]:
 			p.At(f, "source %q listed twice", s)
@@ -39,15 +43,13 @@ func (p *parser) validate(pt *Patch) {
 		data, err := os.ReadFile(path)
 		if err != nil {
 			p.At(f, "cannot read source: %v", err)
+			sourcesOK = false
 			continue
 		}
 		pt.Sources[i] = path
 		for name, line := range DefinedFunctions(data) {
 			defined[name] = fmt.Sprintf("%s:%d", s, line)
 		}
-	}
-	if len(pt.Sources) == 0 {
-		p.At("sources", "at least one C source is needed (it defines the replacement functions)")
 	}
 	if len(pt.Objects) == 0 {
 		p.At("objects", "at least one object (vmlinux or a module) is needed")
@@ -62,14 +64,14 @@ func (p *parser) validate(pt *Patch) {
 			}
 			seenObj[o.Name] = of
 		}
-		if len(o.Functions) == 0 {
-			p.At(of+".functions", "an object needs at least one function: the kernel refuses an object without one")
+		if len(o.Functions) == 0 && o.Callbacks == (Callbacks{}) {
+			p.At(of+".functions", "an object needs at least one function or callback: otherwise it does nothing")
 		}
 		seenFn := map[string]string{}
 		for j, fn := range o.Functions {
 			ff := fmt.Sprintf("%s.functions[%d]", of, j)
 			p.checkIdent(ff+".old", fn.Old)
-			if p.checkIdent(ff+".new", fn.New) && len(seenSrc) > 0 {
+			if p.checkIdent(ff+".new", fn.New) && sourcesOK {
 				if _, ok := defined[fn.New]; !ok {
 					p.At(ff+".new", "function %q is not defined in the sources", fn.New)
 				}
@@ -89,7 +91,7 @@ func (p *parser) validate(pt *Patch) {
 			case value == "" && p.Node(cf) == nil, value == LogCallback:
 			case !cIdent.MatchString(value):
 				p.At(cf, "must be %q or the name of a C function in the sources, not %q", LogCallback, value)
-			case len(seenSrc) > 0:
+			case sourcesOK:
 				if _, ok := defined[value]; !ok {
 					p.At(cf, "callback function %q is not defined in the sources", value)
 				}
