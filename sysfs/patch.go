@@ -18,35 +18,35 @@ var ErrNoPatch = errors.New("no such livepatch")
 
 // Patch is one directory of /sys/kernel/livepatch.
 type Patch struct {
-	Name       string // the livepatch module's name
-	Enabled    bool   // during a transition, the state it moves to
-	Transition bool
+	Name       string `json:"name"`    // the livepatch module's name
+	Enabled    bool   `json:"enabled"` // during a transition, the state it moves to
+	Transition bool   `json:"transition"`
 	// Replace is the patch's atomic-replace flag, nil when the kernel has
 	// no "replace" attribute (added in 6.11; 6.1 does not show it).
-	Replace *bool
+	Replace *bool `json:"replace,omitempty"`
 	// StackOrder is the patch's 1-based position among the enabled
 	// patches, 0 when the kernel has no "stack_order" attribute (added in
 	// 6.14).
-	StackOrder int
-	Objects    []Object // sorted by name
+	StackOrder int      `json:"stack_order,omitempty"`
+	Objects    []Object `json:"objects"` // sorted by name
 }
 
 // Object is a kernel object a patch changes: vmlinux or a module.
 type Object struct {
-	Name string // "vmlinux" or a module name
+	Name string `json:"name"` // "vmlinux" or a module name
 	// Patched says whether the object's functions are redirected now. A
 	// module object reads 0 until that module is loaded. The attribute
 	// is new in 6.1; without it, Patched is false.
-	Patched bool
-	Funcs   []Func // sorted by name, then sympos
+	Patched bool   `json:"patched"`
+	Funcs   []Func `json:"functions"` // sorted by name, then sympos
 }
 
 // Func is a patched function, from a directory named "<func>,<sympos>".
 type Func struct {
-	Name string
+	Name string `json:"name"`
 	// Sympos picks among symbols of the same name in the object: 0 means
 	// the name is unique, N the N-th in kallsyms order.
-	Sympos int
+	Sympos int `json:"sympos"`
 }
 
 // Patches lists the loaded patches, sorted by name. No patch loaded gives
