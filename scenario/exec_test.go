@@ -1,0 +1,89 @@
+package scenario
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/klpkit/klpkit/kmod"
+	"github.com/klpkit/klpkit/sysfs"
+)
+
+// fakeGuest runs steps against a temporary /sys/kernel/livepatch tree:
+// loading a livepatch creates its directory with a finished transition.
+func fakeGuest(t *testing.T) (*Guest, string) {
+	root := t.TempDir()
+	g := &Guest{Livepatch: &sysfs.FS{Root: root, Proc: t.TempDir()}, Poll: time.Millisecond}
+	g.Load = func(path, params string) error {
+		name := strings.TrimSuffix(filepath.Base(path), ".ko")
+		if strings.Contains(params, "pre_patch_ret=-19") {
+			return &kmod.Error{Op: "load", Module: name, Errno: syscall.ENODEV}
+		}
+		dir := filepath.Join(root, name)
+		os.MkdirAll(dir, 0o755)
+		os.WriteFile(filepath.Join(dir, "enabled"), []byte("1\n"), 0o644)
+		os.WriteFile(filepath.Join(dir, "transition"), []byte("0\n"), 0o644)
+		return nil
+	}
+	g.Unload = func(name string) error { return nil }
+	return g, root
+}
+
+func TestExec(t *testing.T) {
+	g, root := fakeGuest(t)
+	plan := &Plan{
+		Modules: map[string]Module{"demo": {Name: "demo", File: "/m/demo.ko", Livepatch: true}},
+		Steps: []Step{
+			{Load: "demo", Params: "pre_patch_ret=-19", Error: "ENODEV"},
+			{Load: "demo"},
+			{Expect: &Expect{Path: filepath.Join(root, "demo", "enabled"), Contains: "1"}},
+			{Wait: &WaitFor{Path: filepath.Join(root, "demo", "transition"), Value: "0"}},
+			{Disable: "demo", NoWait: true},
+			{Expect: &Expect{Path: filepath.Join(root, "demo", "enabled"), Contains: "0"}},
+		},
+	}
+	var events []Event
+	if err := g.Exec(context.Background(), plan, func(e Event) { events = append(events, e) }); err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != len(plan.Steps) || events[0].What != "load demo pre_patch_ret=-19 (must fail with ENODEV)" {
+		t.Errorf("events %+v", events)
+	}
+}
+
+func TestExecFailures(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		step Step
+		want string
+	}{
+		{"load that should fail", Step{Load: "demo", Error: "ENODEV"}, "step 1 (load demo (must fail with ENODEV)) at s.yaml:3: succeeded, but should have failed with ENODEV"},
+		{"wrong errno", Step{Load: "demo", Params: "pre_patch_ret=-19", Error: "EEXIST"}, "should have failed with EEXIST, but failed with ENODEV"},
+		{"wait times out", Step{Wait: &WaitFor{Path: "/nonexistent/x", Value: "1"}}, "(the step's bound is 50ms)"},
+		{"expect lacks", Step{Expect: &Expect{Path: "/proc/self/cmdline", Lacks: "scenario"}}, "contains \"scenario\""},
+		{"expect absent", Step{Expect: &Expect{Path: "/proc/self", Exists: new(bool)}}, "should not exist, but does"},
+		{"unknown module", Step{Unload: "nope"}, "no module \"nope\" in the plan"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, _ := fakeGuest(t)
+			tc.step.Where = "s.yaml:3"
+			plan := &Plan{
+				Modules:     map[string]Module{"demo": {Name: "demo", File: "/m/demo.ko", Livepatch: true}},
+				Steps:       []Step{tc.step, {Sleep: Duration(time.Hour)}},
+				StepTimeout: Duration(50 * time.Millisecond),
+			}
+			var events []Event
+			err := g.Exec(context.Background(), plan, func(e Event) { events = append(events, e) })
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+			if len(events) != 1 || events[0].Err == "" {
+				t.Errorf("the run must stop at the failing step: %+v", events)
+			}
+		})
+	}
+}
