@@ -1,0 +1,130 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/klpkit/klpkit/internal/testenv"
+	"github.com/klpkit/klpkit/scenario"
+)
+
+func vm(t *testing.T) scenario.VM {
+	t.Helper()
+	tg := testenv.VM(t)
+	return scenario.VM{Target: tg, Agent: testenv.Agent(t), CPUs: 1, MemoryMB: 512, Timeout: 2 * time.Minute, WorkDir: t.TempDir()}
+}
+
+// TestProveExamples proves every example in a VM, as make kpatch does for
+// the default one, and checks what the kernel logged, not what klpkit
+// printed.
+func TestProveExamples(t *testing.T) {
+	dirs, _ := filepath.Glob("../examples/*")
+	if len(dirs) == 0 {
+		t.Fatal("no examples")
+	}
+	v := vm(t)
+	out, built, err := scenario.Prove(context.Background(), v, testenv.CacheDir(), dirs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Steps) == 0 {
+		t.Fatal("no steps ran")
+	}
+	var log []string
+	for _, l := range out.Log {
+		log = append(log, l.Text)
+	}
+	text := strings.Join(log, "\n")
+	for _, b := range built {
+		name := b.Result.Info.Name
+		for _, want := range []string{
+			"livepatch: enabling patch '" + name + "'",
+			"livepatch: '" + name + "': patching complete",
+			"livepatch: '" + name + "': unpatching complete",
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("kernel log lacks %q:\n%s", want, text)
+			}
+		}
+	}
+}
+
+// TestScenarioSuite runs tests/scenarios, the rules of the kernel's
+// callbacks document, each in a fresh VM, two at a time.
+func TestScenarioSuite(t *testing.T) {
+	v := vm(t)
+	paths, err := scenario.FindFiles([]string{"scenarios"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) < 11 {
+		t.Fatalf("found %d scenarios, want the 11 of the suite", len(paths))
+	}
+	s := &scenario.Suite{VM: v, CacheDir: testenv.CacheDir(), Parallel: runtime.NumCPU()}
+	for _, c := range s.Run(context.Background(), paths) {
+		t.Run(filepath.Base(c.File.Path), func(t *testing.T) {
+			if c.Err != nil {
+				t.Fatal(c.Err)
+			}
+			if c.File.ExpectLog == nil || len(c.Log) == 0 {
+				t.Errorf("scenario checks no kernel log")
+			}
+		})
+	}
+}
+
+// TestFailingScenarios checks that the suite can fail: each of these must,
+// for its own reason.
+func TestFailingScenarios(t *testing.T) {
+	v := vm(t)
+	s := &scenario.Suite{VM: v, CacheDir: testenv.CacheDir(), Parallel: runtime.NumCPU()}
+	want := map[string]string{
+		"wrong-log.yaml":   "kernel log differs from expect_log",
+		"wrong-errno.yaml": "succeeded, but should have failed with ENODEV",
+	}
+	paths, _ := scenario.FindFiles([]string{"testdata/failing"})
+	if len(paths) != len(want) {
+		t.Fatalf("found %v", paths)
+	}
+	for _, c := range s.Run(context.Background(), paths) {
+		base := filepath.Base(c.File.Path)
+		if c.Err == nil || !strings.Contains(c.Err.Error(), want[base]) {
+			t.Errorf("%s: got %v, want an error containing %q", base, c.Err, want[base])
+		}
+		if base == "wrong-log.yaml" && !strings.Contains(c.LogDiff, "- callbacks_demo2: post_patch_callback: target_mod") {
+			t.Errorf("diff does not show the missing line:\n%s", c.LogDiff)
+		}
+	}
+}
+
+// TestCLIVMRun runs the binary as a user would and reads its JSON report.
+func TestCLIVMRun(t *testing.T) {
+	testenv.VM(t)
+	bin := testenv.Agent(t)
+	cmd := exec.Command(bin, "vm", "run", "--json", "--cache", testenv.CacheDir(), "../examples/cmdline")
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("klpkit vm run: %v\n%s", err, out)
+	}
+	var rep struct {
+		Passed bool `json:"passed"`
+		Steps  []struct {
+			What string `json:"what"`
+		} `json:"steps"`
+		Boot float64 `json:"boot_seconds"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !rep.Passed || len(rep.Steps) != 6 || rep.Boot <= 0 {
+		t.Errorf("report: %s", out)
+	}
+}
