@@ -1,0 +1,74 @@
+package transition
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"time"
+
+	"github.com/klpkit/klpkit/sysfs"
+)
+
+// waitDone waits until the patch's transition ends: the kernel's
+// completion record arrives (f may be nil) or sysfs shows no transition.
+// It returns which source saw it first and when (CLOCK_MONOTONIC), or
+// ctx's error.
+func waitDone(ctx context.Context, o Options, name string, f *follower, dd *switchDebug) (string, time.Duration, error) {
+	start := time.Now()
+	tick := time.NewTicker(o.Poll)
+	defer tick.Stop()
+	var done <-chan struct{}
+	if f != nil {
+		done = f.done
+	}
+	var lastCount time.Time
+	pending := -1
+	for {
+		if finished(o.FS, name) {
+			return "sysfs", monotonic(), nil
+		}
+		elapsed := time.Since(start)
+		if dd != nil && elapsed >= o.Stalled {
+			_ = dd.enable() // best effort: the stall report still has stacks
+			dd = nil
+		}
+		if o.Progress != nil {
+			// Counting reads every task's patch_state: not every tick.
+			if time.Since(lastCount) >= 250*time.Millisecond {
+				pending = countPending(o.FS, name)
+				lastCount = time.Now()
+			}
+			o.Progress(Progress{Patch: name, Elapsed: elapsed, Pending: pending})
+		}
+		select {
+		case <-done:
+			return "kmsg", monotonic(), nil
+		case <-tick.C:
+		case <-ctx.Done():
+			return "", 0, ctx.Err()
+		}
+	}
+}
+
+// finished reports whether no transition of name is running: transition
+// reads 0, or the patch's directory is gone (disabled and freed, or
+// replaced).
+func finished(fsys *sysfs.FS, name string) bool {
+	v, err := fsys.Value(name + "/transition")
+	if err != nil {
+		return errors.Is(err, fs.ErrNotExist)
+	}
+	return v == "0"
+}
+
+func countPending(fsys *sysfs.FS, name string) int {
+	p, err := fsys.Patch(name)
+	if err != nil {
+		return -1
+	}
+	tasks, err := fsys.Pending(*p)
+	if err != nil {
+		return -1
+	}
+	return len(tasks)
+}
