@@ -10,7 +10,6 @@ import (
 // unix.ErrnoName returns only one of each pair.
 var errnoAliases = map[string]syscall.Errno{
 	"EWOULDBLOCK": unix.EWOULDBLOCK,
-	"EDEADLOCK":   unix.EDEADLOCK,
 	"ENOTSUP":     unix.ENOTSUP,
 }
 

@@ -32,6 +32,8 @@ type Event struct {
 	Transition Duration `json:"transition,omitempty"`
 
 	Log *LogLine `json:"log,omitempty"`
+	// Output is what a run step's command printed (clipped).
+	Output string `json:"output,omitempty"`
 
 	OK  bool   `json:"ok,omitempty"`
 	Err string `json:"err,omitempty"`

@@ -22,17 +22,23 @@ type Guest struct {
 	Unload func(name string) error
 	// Poll is how often waits re-read sysfs.
 	Poll time.Duration
+	// Self is the klpkit binary that run steps execute.
+	Self string
+
+	bg runs
 }
 
 // NewGuest returns the Guest of the running kernel.
 func NewGuest() *Guest {
-	return &Guest{Livepatch: sysfs.New(), Load: kmod.Load, Unload: kmod.Unload, Poll: 5 * time.Millisecond}
+	self, _ := os.Executable()
+	return &Guest{Livepatch: sysfs.New(), Load: kmod.Load, Unload: kmod.Unload, Poll: 5 * time.Millisecond, Self: self}
 }
 
 // Exec runs the plan's steps in order, calling emit with an EventStep
 // after each. It stops at the first failing step and returns its error,
 // which names the step.
 func (g *Guest) Exec(ctx context.Context, plan *Plan, emit func(Event)) error {
+	defer g.reapAll()
 	for i, s := range plan.Steps {
 		timeout := time.Duration(plan.StepTimeout)
 		if timeout <= 0 {
@@ -40,9 +46,9 @@ func (g *Guest) Exec(ctx context.Context, plan *Plan, emit func(Event)) error {
 		}
 		sctx, cancel := context.WithTimeout(ctx, timeout)
 		start := time.Now()
-		transition, err := g.step(sctx, plan, s)
+		transition, output, err := g.step(sctx, plan, s)
 		cancel()
-		ev := Event{Kind: EventStep, Step: i + 1, What: s.String(), Dur: Duration(time.Since(start)), Transition: Duration(transition)}
+		ev := Event{Kind: EventStep, Step: i + 1, What: s.String(), Dur: Duration(time.Since(start)), Transition: Duration(transition), Output: clipOutput(output)}
 		if err != nil {
 			if errors.Is(err, context.DeadlineExceeded) {
 				err = fmt.Errorf("%w (the step's bound is %s)", err, timeout)
@@ -65,8 +71,28 @@ func where(s Step) string {
 	return " at " + s.Where
 }
 
-// step runs one step; it returns how long it waited for a transition.
-func (g *Guest) step(ctx context.Context, plan *Plan, s Step) (time.Duration, error) {
+// step runs one step; it returns how long it waited for a transition and
+// what a run step's command printed.
+func (g *Guest) step(ctx context.Context, plan *Plan, s Step) (time.Duration, string, error) {
+	switch {
+	case s.Run != nil:
+		out, err := g.runStep(ctx, plan, s.Run)
+		return 0, out, err
+	case s.Kill != "":
+		return 0, "", g.kill(s.Kill)
+	case s.Join != "":
+		out, err := g.join(ctx, s.Join)
+		return 0, out, err
+	case s.Stop != "":
+		out, err := g.stop(ctx, s.Stop)
+		return 0, out, err
+	}
+	d, err := g.action(ctx, plan, s)
+	return d, "", err
+}
+
+// action runs a step other than run, kill and join.
+func (g *Guest) action(ctx context.Context, plan *Plan, s Step) (time.Duration, error) {
 	switch {
 	case s.Load != "":
 		m, err := module(plan, s.Load)
@@ -215,6 +241,15 @@ func expect(e *Expect) error {
 		return fmt.Errorf("%s contains %q; it holds %q", e.Path, e.Lacks, clip(text))
 	}
 	return nil
+}
+
+// clipOutput keeps a run's output small enough for the event channel.
+func clipOutput(s string) string {
+	const max = 8 << 10
+	if len(s) > max {
+		return s[:max] + "\n... (clipped)"
+	}
+	return s
 }
 
 func clip(s string) string {

@@ -141,10 +141,31 @@ func duration(d *yamlfile.Decoder, field string, n *yaml.Node, s string) time.Du
 }
 
 // actions are the keys that make a step; exactly one per step.
-var actions = []string{"load", "unload", "disable", "wait", "write", "expect", "sleep"}
+var actions = []string{"load", "unload", "disable", "wait", "write", "expect", "sleep", "run", "kill", "join", "stop"}
+
+// strs decodes a string or a list of strings.
+func strs(d *yamlfile.Decoder, field string, n *yaml.Node, split bool) []string {
+	if n.Kind == yaml.ScalarNode {
+		var v string
+		d.Str(field, n, &v)
+		if split {
+			return strings.Fields(v)
+		}
+		return []string{v}
+	}
+	var out []string
+	d.List(field, n, func(f string, _ int, v *yaml.Node) {
+		var x string
+		d.Str(f, v, &x)
+		out = append(out, x)
+	})
+	return out
+}
 
 func decodeStep(d *yamlfile.Decoder, field string, n *yaml.Node) Step {
 	var s Step
+	var run RunCmd
+	runMods := map[string]bool{}
 	var wait struct {
 		patch, path, value  string
 		transition, enabled *int
@@ -156,6 +177,32 @@ func decodeStep(d *yamlfile.Decoder, field string, n *yaml.Node) Step {
 		"params":  func(f string, v *yaml.Node) { d.Str(f, v, &s.Params) },
 		"error":   func(f string, v *yaml.Node) { d.Str(f, v, &s.Error) },
 		"nowait":  func(f string, v *yaml.Node) { d.Bool(f, v, &s.NoWait) },
+		"run": func(f string, v *yaml.Node) {
+			run.Args = strs(d, f, v, true)
+			s.Run = &run
+			if len(run.Args) == 0 {
+				d.Errorf(v, f, "give the klpkit command's arguments, e.g. [load, \"@demo\", --timeout, 5s]")
+			}
+		},
+		"kill": func(f string, v *yaml.Node) { d.Str(f, v, &s.Kill) },
+		"join": func(f string, v *yaml.Node) { d.Str(f, v, &s.Join) },
+		"stop": func(f string, v *yaml.Node) { d.Str(f, v, &s.Stop) },
+		"exit": func(f string, v *yaml.Node) {
+			d.Int(f, v, &run.Exit)
+			runMods["exit"] = true
+		},
+		"output": func(f string, v *yaml.Node) {
+			run.Output = strs(d, f, v, false)
+			runMods["output"] = true
+		},
+		"lacks": func(f string, v *yaml.Node) {
+			run.Lacks = strs(d, f, v, false)
+			runMods["lacks"] = true
+		},
+		"background": func(f string, v *yaml.Node) {
+			d.Str(f, v, &run.Background)
+			runMods["background"] = true
+		},
 		"sleep": func(f string, v *yaml.Node) {
 			var str string
 			d.Str(f, v, &str)
@@ -237,6 +284,11 @@ func decodeStep(d *yamlfile.Decoder, field string, n *yaml.Node) Step {
 		if s.Error != "" && a != "load" && a != "unload" && a != "disable" && a != "write" {
 			d.At(field+".error", "error goes with load, unload, disable or write only")
 		}
+		for m := range runMods {
+			if a != "run" {
+				d.At(field+"."+m, "%s goes with run only", m)
+			}
+		}
 	}
 	return s
 }
@@ -270,6 +322,7 @@ func checkFile(d *yamlfile.Decoder, f *File) {
 		names[m.Name] = m.Handle
 		handles[m.Handle] = m
 	}
+	background := map[string]bool{}
 	for i, s := range f.Steps {
 		field := fmt.Sprintf("steps[%d]", i)
 		for key, h := range map[string]string{"load": s.Load, "unload": s.Unload, "disable": s.Disable} {
@@ -291,6 +344,30 @@ func checkFile(d *yamlfile.Decoder, f *File) {
 			} else {
 				f.Steps[i].Wait.Path = "/sys/kernel/livepatch/" + m.Name + "/" + attr
 			}
+		}
+		if s.Run != nil {
+			for _, a := range s.Run.Args {
+				if h, ok := strings.CutPrefix(a, "@"); ok {
+					if _, ok := handles[h]; !ok {
+						d.At(field+".run", "no module %q in modules (\"@handle\" stands for a module's file)", h)
+					}
+				}
+			}
+			if b := s.Run.Background; b != "" {
+				if background[b] {
+					d.At(field+".background", "a background run %q is already started", b)
+				}
+				background[b] = true
+			}
+		}
+		for key, b := range map[string]string{"kill": s.Kill, "join": s.Join, "stop": s.Stop} {
+			if b == "" {
+				continue
+			}
+			if !background[b] {
+				d.At(field+"."+key, "no background run %q started before this step", b)
+			}
+			delete(background, b)
 		}
 		if s.Error != "" {
 			if _, ok := ErrnoByName(s.Error); !ok {

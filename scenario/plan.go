@@ -38,6 +38,13 @@ type Step struct {
 	Write   *WriteFile `json:"write,omitempty"`
 	Expect  *Expect    `json:"expect,omitempty"`
 	Sleep   Duration   `json:"sleep,omitempty"`
+	// Run runs a klpkit command in the guest; Kill sends SIGKILL to a
+	// background run; Join waits for one and checks it.
+	// Stop interrupts one (SIGINT) and checks it like Join.
+	Run  *RunCmd `json:"run,omitempty"`
+	Kill string  `json:"kill,omitempty"`
+	Join string  `json:"join,omitempty"`
+	Stop string  `json:"stop,omitempty"`
 
 	Params string `json:"params,omitempty"`
 	// Error is the errno name (ENODEV, ...) the action must fail with.
@@ -46,6 +53,20 @@ type Step struct {
 
 	// Where is the step's place in its scenario file, for messages.
 	Where string `json:"where,omitempty"`
+}
+
+// RunCmd is a klpkit command run inside the guest. An argument "@handle"
+// stands for that module's file in the guest.
+type RunCmd struct {
+	Args []string `json:"args"`
+	// Exit is the exit code it must end with (default 0).
+	Exit int `json:"exit"`
+	// Output holds texts its output (stdout and stderr) must contain, in
+	// this order; Lacks texts it must not.
+	Output []string `json:"output,omitempty"`
+	Lacks  []string `json:"lacks,omitempty"`
+	// Background names the run and goes on at once; Join checks it.
+	Background string `json:"background,omitempty"`
 }
 
 // WaitFor polls a file until its trimmed content equals Value.
@@ -100,6 +121,17 @@ func (s Step) String() string {
 		}
 	case s.Sleep > 0:
 		fmt.Fprintf(&b, "sleep %s", time.Duration(s.Sleep))
+	case s.Run != nil:
+		fmt.Fprintf(&b, "run klpkit %s", strings.Join(s.Run.Args, " "))
+		if s.Run.Background != "" {
+			fmt.Fprintf(&b, " (background %s)", s.Run.Background)
+		}
+	case s.Kill != "":
+		fmt.Fprintf(&b, "kill %s", s.Kill)
+	case s.Join != "":
+		fmt.Fprintf(&b, "join %s", s.Join)
+	case s.Stop != "":
+		fmt.Fprintf(&b, "stop %s", s.Stop)
 	default:
 		b.WriteString("(empty step)")
 	}

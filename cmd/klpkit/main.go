@@ -14,11 +14,13 @@ import (
 
 // Exit codes, listed in --help.
 const (
-	exitOK      = 0
-	exitFailed  = 1 // the build, the proof or the operation failed
-	exitUsage   = 2 // bad command line or bad input file
-	exitRefused = 3 // the kernel refused (an errno from finit_module, delete_module or sysfs)
-	exitTimeout = 4 // a transition did not finish in time
+	exitOK       = 0
+	exitFailed   = 1 // the build, the proof or the operation failed
+	exitUsage    = 2 // bad command line or bad input file
+	exitRefused  = 3 // the kernel refused (an errno from finit_module, delete_module or sysfs)
+	exitTimeout  = 4 // a transition timed out and was left running (--no-revert)
+	exitReverted = 5 // a transition timed out and the patch was reverted
+	exitForced   = 6 // a transition was forced to complete
 )
 
 const exitCodesHelp = `Exit codes:
@@ -26,7 +28,9 @@ const exitCodesHelp = `Exit codes:
   1  failed: the build, the VM proof or the operation did not succeed
   2  usage: bad flags, arguments or spec
   3  refused: the kernel refused the operation (the errno is explained)
-  4  timeout: a livepatch transition did not finish in time
+  4  timeout: a transition did not finish in time and was left running
+  5  reverted: a transition timed out; the patch was disabled and unloaded
+  6  forced: a transition was forced to complete
 `
 
 // exitError carries an exit code out of a command.

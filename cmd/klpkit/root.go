@@ -32,13 +32,15 @@ boots a real kernel.
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return withCode(exitUsage, err) })
 	root.PersistentFlags().StringVar(&g.cache, "cache", kernel.DefaultCacheDir(), "cache directory: kernels, builds, VM logs ($KLPKIT_CACHE)")
 	root.PersistentFlags().BoolVar(&g.json, "json", false, "print machine-readable JSON instead of text")
-	root.AddCommand(newBuild(g), newLoad(g), newDisable(g), newUnload(g), newStatus(g), newVM(g), newAgent())
+	root.AddCommand(newBuild(g), newLoad(g), newDisable(g), newForce(g), newUnload(g), newStatus(g), newInfo(g), newWatch(g), newVM(g), newAgent())
 	return root
 }
 
 func printJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
+	// Kernel stack lines hold "<" and ">": keep them readable.
+	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
 }
 
