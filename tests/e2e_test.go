@@ -80,6 +80,27 @@ func TestScenarioSuite(t *testing.T) {
 	}
 }
 
+// TestOperatorScenarios runs tests/operator: klpkit's own commands inside
+// the guest against stalled, forced, concurrent and killed transitions.
+func TestOperatorScenarios(t *testing.T) {
+	v := vm(t)
+	paths, err := scenario.FindFiles([]string{"operator"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) < 5 {
+		t.Fatalf("found %d operator scenarios, want 5", len(paths))
+	}
+	s := &scenario.Suite{VM: v, CacheDir: testenv.CacheDir(), Parallel: runtime.NumCPU()}
+	for _, c := range s.Run(context.Background(), paths) {
+		t.Run(filepath.Base(c.File.Path), func(t *testing.T) {
+			if c.Err != nil {
+				t.Fatal(c.Err)
+			}
+		})
+	}
+}
+
 // TestFailingScenarios checks that the suite can fail: each of these must,
 // for its own reason.
 func TestFailingScenarios(t *testing.T) {

@@ -156,12 +156,12 @@ func (f *follower) calibrate(kmsgPath string) (time.Duration, error) {
 		return 0, fmt.Errorf("clock reference: %w", err)
 	}
 	defer w.Close()
-	t0 := monotonic()
+	t0 := kmsg.Now()
 	// <15>: facility user (1<<3), level debug (7).
 	if _, err := w.WriteString("<15>" + f.refText + "\n"); err != nil {
 		return 0, fmt.Errorf("clock reference: %w", err)
 	}
-	t1 := monotonic()
+	t1 := kmsg.Now()
 	select {
 	case ts := <-f.ref:
 		return ts - (t0+t1)/2, nil

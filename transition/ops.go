@@ -243,7 +243,13 @@ var ErrForcedModule = errors.New("its unpatching transition was forced: the kern
 // module referenced.
 func Unload(ctx context.Context, name string, opt Options) error {
 	o := opt.withDefaults()
-	err := unloadRetry(ctx, o, name)
+	// A registered patch holds its module: no retry will help.
+	err := o.Unload(name)
+	if err != nil && (errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EBUSY)) {
+		if _, perr := o.FS.Patch(name); perr != nil {
+			err = unloadRetry(ctx, o, name)
+		}
+	}
 	if err == nil || !(errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EBUSY)) {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/klpkit/klpkit/kmsg"
 	"github.com/klpkit/klpkit/sysfs"
 )
 
@@ -25,7 +26,7 @@ func waitDone(ctx context.Context, o Options, name string, f *follower, dd *swit
 	pending := -1
 	for {
 		if finished(o.FS, name) {
-			return "sysfs", monotonic(), nil
+			return "sysfs", kmsg.Now(), nil
 		}
 		elapsed := time.Since(start)
 		if dd != nil && elapsed >= o.Stalled {
@@ -42,7 +43,7 @@ func waitDone(ctx context.Context, o Options, name string, f *follower, dd *swit
 		}
 		select {
 		case <-done:
-			return "kmsg", monotonic(), nil
+			return "kmsg", kmsg.Now(), nil
 		case <-tick.C:
 		case <-ctx.Done():
 			return "", 0, ctx.Err()

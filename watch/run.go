@@ -50,10 +50,11 @@ type Options struct {
 // a source cannot be opened (reading /dev/kmsg needs root, or CAP_SYSLOG,
 // with kernel.dmesg_restrict=1, Debian's default) or fails later.
 //
-// Events of one source keep their order, and events of different sources
-// come in the order they arrived, with one refinement: sysfs is read again
-// as each log line or uevent arrives, and the line is delivered before
-// what that read found.
+// Events come in the order they happened: each is held for a quarter of a
+// second, so that one that happened earlier but arrived later from another
+// source goes first (log records by their kernel time, others by when they
+// were received). sysfs is read again as each log line or uevent arrives,
+// and the line is delivered before what that read found.
 //
 // fn is called from Run's goroutine, one event at a time, so it needs no
 // locking; it should return quickly, since the sources wait for it.
@@ -127,14 +128,24 @@ func Run(ctx context.Context, opt Options, fn func(Event)) error {
 	}
 	g.Go(func() error { return p.run(gctx, news, emit) })
 
+	var order reorder
+	tick := time.NewTicker(reorderWindow / 5)
+	defer tick.Stop()
 	for {
 		select {
 		case ev := <-events:
-			fn(ev)
+			order.add(ev, time.Now())
+		case <-tick.C:
 		case <-gctx.Done():
+			for _, ev := range order.release(time.Now(), true) {
+				fn(ev)
+			}
 			// Every source returns nil when ctx ends; an error here is a
 			// source that failed, and it is what cancelled gctx.
 			return g.Wait()
+		}
+		for _, ev := range order.release(time.Now(), false) {
+			fn(ev)
 		}
 	}
 }
