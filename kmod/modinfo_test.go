@@ -2,6 +2,7 @@ package kmod
 
 import (
 	"errors"
+	"github.com/klpkit/klpkit/internal/testenv"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -20,10 +21,7 @@ func requireTool(t *testing.T, name string) string {
 	if err == nil {
 		return p
 	}
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required to build the test object: %v", name, err)
-	}
-	t.Skipf("skipping: %s is needed to build an ELF object with a .modinfo section (%v); install it, or run with CI=true to make this a failure", name, err)
+	testenv.Missing(t, "%s is needed to build an ELF object with a .modinfo section (%v)", name, err)
 	return ""
 }
 

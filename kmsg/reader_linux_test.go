@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/klpkit/klpkit/internal/testenv"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,17 +14,6 @@ import (
 
 	"golang.org/x/sys/unix"
 )
-
-// skipUnlessCI skips a test whose prerequisite is missing when run by hand,
-// and fails it in CI, where a skipped kernel test would be a green run that
-// proved nothing.
-func skipUnlessCI(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
 
 func writeFile(t *testing.T, content string) string {
 	t.Helper()
@@ -274,7 +264,7 @@ func TestOpenMissing(t *testing.T) {
 func TestDevKmsg(t *testing.T) {
 	r, err := Open("")
 	if err != nil {
-		skipUnlessCI(t, "the kernel log is not readable here: %v", err)
+		testenv.Missing(t, "the kernel log is not readable here: %v", err)
 	}
 	defer r.Close()
 
@@ -308,7 +298,7 @@ func TestDevKmsg(t *testing.T) {
 
 	w, err := os.OpenFile(DefaultPath, os.O_WRONLY, 0)
 	if err != nil {
-		skipUnlessCI(t, "cannot write to %s to test Next: %v", DefaultPath, err)
+		testenv.Missing(t, "cannot write to %s to test Next: %v", DefaultPath, err)
 	}
 	defer w.Close()
 	// The marker looks like a livepatch line, to check that ParseEvent
@@ -318,7 +308,7 @@ func TestDevKmsg(t *testing.T) {
 	marker := fmt.Sprintf("livepatch: 'klpkit_kmsg_selftest_%d_%d': patching complete", os.Getpid(), time.Now().UnixNano())
 	start := time.Now()
 	if _, err := fmt.Fprintf(w, "<13>%s\n", marker); err != nil {
-		skipUnlessCI(t, "write to %s: %v", DefaultPath, err)
+		testenv.Missing(t, "write to %s: %v", DefaultPath, err)
 	}
 
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"github.com/klpkit/klpkit/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -16,39 +17,6 @@ import (
 	"github.com/klpkit/klpkit/kernel"
 )
 
-// needOrSkip skips a test whose prerequisite is missing when run by hand,
-// and fails it in CI, where a skipped test would prove nothing.
-func needOrSkip(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("CI=true and a prerequisite is missing: "+format, args...)
-	}
-	t.Skipf("skipped: "+format, args...)
-}
-
-// repoCache is the cache scripts/setup.sh fills: $KLPKIT_CACHE, else .cache
-// at the module root.
-func repoCache(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("KLPKIT_CACHE"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, ".cache")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test's directory")
-		}
-		dir = parent
-	}
-}
-
 // guest is what a VM test boots: the cached Debian vmlinux and an
 // initramfs whose /init is testdata/hello.
 type guest struct {
@@ -58,17 +26,17 @@ type guest struct {
 func setupGuest(t *testing.T) guest {
 	t.Helper()
 	if _, err := exec.LookPath(defaultQEMU); err != nil {
-		needOrSkip(t, "%s is not installed; run make setup", defaultQEMU)
+		testenv.Missing(t, "%s is not installed; run make setup", defaultQEMU)
 	}
-	tg, err := kernel.Resolve(repoCache(t), "")
+	tg, err := kernel.Resolve(testenv.CacheDir(), "")
 	if err != nil {
-		needOrSkip(t, "%v", err)
+		testenv.Missing(t, "%v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	vmlinux, err := tg.Vmlinux(ctx)
 	if errors.Is(err, kernel.ErrNotInstalled) {
-		needOrSkip(t, "%v", err)
+		testenv.Missing(t, "%v", err)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -92,3 +92,16 @@ func TestLoadFileErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestLongestFirst(t *testing.T) {
+	cases := []Case{
+		{File: &File{Name: "short"}},
+		{File: &File{Name: "two cpus", CPUs: 2}},
+		{File: &File{Name: "stall", Steps: []Step{{Run: &RunCmd{Args: []string{"load", "@d", "--timeout", "5s"}}}}}},
+		{File: nil},
+	}
+	got := longestFirst(cases)
+	if got[0] != 2 || got[1] != 1 || got[2] != 0 {
+		t.Errorf("order %v: want the stalled load, then two vCPUs, then the short one", got)
+	}
+}

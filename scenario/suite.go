@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/klpkit/klpkit/builder"
 	"github.com/klpkit/klpkit/kernel"
@@ -121,8 +122,10 @@ func (s *Suite) Run(ctx context.Context, paths []string) []Case {
 	}
 	var mu sync.Mutex
 	g := errgroup.Group{}
-	g.SetLimit(par)
-	for i := range cases {
+	// A VM with several vCPUs runs as many TCG threads: it takes as many
+	// of the slots, so the VMs never want more cores than there are.
+	slots := semaphore.NewWeighted(int64(par))
+	for _, i := range longestFirst(cases) {
 		i := i
 		if plans[i] == nil {
 			mu.Lock()
@@ -132,7 +135,13 @@ func (s *Suite) Run(ctx context.Context, paths []string) []Case {
 			mu.Unlock()
 			continue
 		}
+		w := int64(min(max(plans[i].vm.CPUs, 1), par))
+		if err := slots.Acquire(ctx, w); err != nil {
+			cases[i].Err = err
+			continue
+		}
 		g.Go(func() error {
+			defer slots.Release(w)
 			c := s.runCase(ctx, cases[i].File, plans[i])
 			mu.Lock()
 			cases[i] = c
@@ -261,4 +270,47 @@ func (b *builds) build(ctx context.Context, t *kernel.Target, cache string, m Mo
 		o.res, o.err = builder.BuildModule(ctx, m.Module, m.Name, opt)
 	})
 	return o.res, o.err
+}
+
+// longestFirst orders the cases for scheduling by their expected length,
+// longest first, so a long scenario does not start last and hold the
+// suite alone at the end (the results keep file order).
+func longestFirst(cases []Case) []int {
+	order := make([]int, len(cases))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		return estimate(cases[order[a]].File) > estimate(cases[order[b]].File)
+	})
+	return order
+}
+
+// estimate guesses a scenario's length from what it says: a boot, the
+// kernel's one-second retries when it has several vCPUs or waits for a
+// transition, its sleeps, and the --timeout of the klpkit commands it runs.
+func estimate(f *File) time.Duration {
+	if f == nil {
+		return 0
+	}
+	d := 3 * time.Second
+	if f.CPUs > 1 {
+		d += time.Duration(f.CPUs-1) * 1500 * time.Millisecond
+	}
+	for _, s := range f.Steps {
+		d += time.Duration(s.Sleep)
+		if s.Wait != nil {
+			d += time.Second
+		}
+		if s.Run != nil {
+			for i, a := range s.Run.Args {
+				if a == "--timeout" && i+1 < len(s.Run.Args) {
+					if t, err := time.ParseDuration(s.Run.Args[i+1]); err == nil {
+						d += t
+					}
+				}
+			}
+		}
+	}
+	return d
 }

@@ -89,8 +89,8 @@ func (fs *FS) Patch(name string) (*Patch, error) {
 	dir := filepath.Join(fs.root(), name)
 	p, err := readPatch(dir, name)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			if _, serr := os.Stat(dir); errors.Is(serr, os.ErrNotExist) {
+		if Gone(err) {
+			if _, serr := os.Stat(dir); Gone(serr) || !errors.Is(err, os.ErrNotExist) {
 				return nil, fmt.Errorf("read livepatch %s: %w in %s (module not loaded, or patch disabled and its transition done)", name, ErrNoPatch, fs.root())
 			}
 		}

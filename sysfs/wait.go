@@ -2,9 +2,7 @@ package sysfs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 )
@@ -68,7 +66,7 @@ func (fs *FS) WaitTransition(ctx context.Context, name string, poll time.Duratio
 // transitionDone reads the transition attribute once.
 func (fs *FS) transitionDone(name string) (bool, error) {
 	inTransition, err := readBool(filepath.Join(fs.root(), name, "transition"))
-	if errors.Is(err, os.ErrNotExist) {
+	if Gone(err) {
 		return true, nil
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -154,5 +155,24 @@ func TestWaitTransitionHonoursDoneContext(t *testing.T) {
 	}
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("took %v with an hour-long poll interval", took)
+	}
+}
+
+// TestGone: a read of a patch attribute that fails with ENODEV (the kernel
+// tearing the patch down) means the transition is over, like a missing
+// file; any other error does not.
+func TestGone(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&os.PathError{Op: "open", Path: "x", Err: syscall.ENOENT}, true},
+		{&os.PathError{Op: "read", Path: "x", Err: syscall.ENODEV}, true},
+		{&os.PathError{Op: "read", Path: "x", Err: syscall.EACCES}, false},
+		{nil, false},
+	} {
+		if got := Gone(tc.err); got != tc.want {
+			t.Errorf("Gone(%v) = %v", tc.err, got)
+		}
 	}
 }

@@ -2,8 +2,6 @@ package transition
 
 import (
 	"context"
-	"errors"
-	"io/fs"
 	"time"
 
 	"github.com/klpkit/klpkit/kmsg"
@@ -57,7 +55,7 @@ func waitDone(ctx context.Context, o Options, name string, f *follower, dd *swit
 func finished(fsys *sysfs.FS, name string) bool {
 	v, err := fsys.Value(name + "/transition")
 	if err != nil {
-		return errors.Is(err, fs.ErrNotExist)
+		return sysfs.Gone(err)
 	}
 	return v == "0"
 }

@@ -5,23 +5,13 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/klpkit/klpkit/internal/testenv"
 	"os"
 	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
-
-// skipUnlessCI skips a test whose prerequisite is missing when run by hand,
-// and fails it in CI, where a skipped kernel test would be a green run that
-// proved nothing.
-func skipUnlessCI(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
 
 // nullUevent is the uevent file of /dev/null's device: present on every
 // system, and a "change" there makes udev, if it runs, do nothing harmful.
@@ -32,7 +22,7 @@ func dial(t *testing.T) *Conn {
 	c, err := Dial()
 	if err != nil {
 		// Any user may subscribe; a failure means a sandbox refused it.
-		skipUnlessCI(t, "cannot subscribe to kernel uevents here: %v", err)
+		testenv.Missing(t, "cannot subscribe to kernel uevents here: %v", err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return c
@@ -44,7 +34,7 @@ func dial(t *testing.T) *Conn {
 func trigger(t *testing.T) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		skipUnlessCI(t, "making the kernel send a uevent needs root (a write to %s)", nullUevent)
+		testenv.Missing(t, "making the kernel send a uevent needs root (a write to %s)", nullUevent)
 	}
 	var u [16]byte
 	rand.Read(u[:])
@@ -54,7 +44,7 @@ func trigger(t *testing.T) string {
 	// "ACTION UUID KEY=VALUE": the kernel sends SYNTH_UUID=UUID and
 	// SYNTH_ARG_KEY=VALUE (Documentation/ABI/testing/sysfs-uevent).
 	if err := os.WriteFile(nullUevent, []byte("change "+uuid+" KLPKIT=test"), 0); err != nil {
-		skipUnlessCI(t, "cannot make the kernel send a uevent: %v", err)
+		testenv.Missing(t, "cannot make the kernel send a uevent: %v", err)
 	}
 	return uuid
 }
@@ -105,7 +95,7 @@ func TestNextReceivesKernelUevent(t *testing.T) {
 func TestNextSkipsUserSpaceSender(t *testing.T) {
 	c := dial(t)
 	if os.Geteuid() != 0 {
-		skipUnlessCI(t, "sending to the kernel's uevent group needs root")
+		testenv.Missing(t, "sending to the kernel's uevent group needs root")
 	}
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_KOBJECT_UEVENT)
 	if err != nil {

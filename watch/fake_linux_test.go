@@ -14,17 +14,6 @@ import (
 	"github.com/klpkit/klpkit/sysfs"
 )
 
-// skipUnlessCI skips a test whose prerequisite is missing when run by hand,
-// and fails it in CI, where a skipped kernel test would be a green run that
-// proved nothing.
-func skipUnlessCI(t *testing.T, format string, args ...any) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf(format, args...)
-	}
-	t.Skipf(format, args...)
-}
-
 // eventWait bounds every wait for an event; events arrive within
 // milliseconds, so only a bug makes a test wait this long.
 const eventWait = 5 * time.Second

@@ -1,6 +1,7 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -107,4 +108,11 @@ func errString(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// Missing skips the test because a prerequisite is missing, when run by
+// hand, and fails it in CI, where a skipped test would prove nothing.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	Require(t, false, fmt.Sprintf(format, args...))
 }
