@@ -16,6 +16,8 @@ import (
 type loadReport struct {
 	Outcome          string  `json:"outcome"`
 	Seconds          float64 `json:"seconds"`
+	Syscall          float64 `json:"syscall_seconds"`
+	Waited           float64 `json:"waited_seconds"`
 	KernelTransition float64 `json:"kernel_transition_seconds"`
 	Detection        float64 `json:"detection_seconds"`
 	DetectedBy       string  `json:"detected_by"`
@@ -27,6 +29,12 @@ type loadReport struct {
 // vCPUs, so the transition finishes on the kernel's retry while klpkit
 // waits, as on a real machine (with one it completes inside finit_module).
 // Goals: median detection ≤ 20 ms, load wall / kernel transition ≤ 1.05.
+//
+// The load's wall time is the whole command as the guest agent timed it,
+// process start to exit. Part of what it adds to the transition is the
+// kernel's own module loading before the patch is enabled (finit_module
+// before "enabling patch"); klpkit-overhead is the rest: the command's
+// time outside the syscall and the wait.
 func BenchmarkTransition(b *testing.B) {
 	v := vm(b)
 	v.CPUs = 2
@@ -46,7 +54,7 @@ func BenchmarkTransition(b *testing.B) {
 	}
 	files := scenario.AddModules(plan, built)
 	var detections []float64
-	var wall, kernel float64
+	var wall, inproc, kernel, overhead float64
 	for i := 0; i < b.N; i++ {
 		out, err := scenario.Run(context.Background(), v, plan, files)
 		if err != nil {
@@ -63,8 +71,11 @@ func BenchmarkTransition(b *testing.B) {
 			if r.Outcome != "done" || r.KernelTransition <= 0 {
 				b.Fatalf("load: %s", s.Output)
 			}
-			wall += r.Seconds
+			cmd := time.Duration(s.Dur).Seconds()
+			wall += cmd
+			inproc += r.Seconds
 			kernel += r.KernelTransition
+			overhead += cmd - r.Syscall - r.Waited
 			if r.DetectedBy == "kmsg" {
 				detections = append(detections, r.Detection)
 			}
@@ -77,6 +88,12 @@ func BenchmarkTransition(b *testing.B) {
 	b.ReportMetric(detections[len(detections)/2]*1000, "detect-median-ms")
 	b.ReportMetric(detections[len(detections)-1]*1000, "detect-max-ms")
 	b.ReportMetric(float64(len(detections))/float64(cycles*b.N), "via-kmsg-fraction")
-	b.ReportMetric(kernel/float64(cycles*b.N), "kernel-transition-s")
+	n := float64(cycles * b.N)
+	b.ReportMetric(kernel/n, "kernel-transition-s")
+	b.ReportMetric(wall/n, "load-wall-s")
+	b.ReportMetric(overhead/n*1000, "klpkit-overhead-ms")
 	b.ReportMetric(wall/kernel, "load/kernel-ratio")
+	// The same without the process's start and exit: from klpkit starting
+	// the load to it reporting the end.
+	b.ReportMetric(inproc/kernel, "inproc/kernel-ratio")
 }

@@ -19,10 +19,11 @@ import (
 // concerns one patch: its livepatch lines, when the transition began and
 // ended by the kernel's clock, and the kernel's per-task debug lines.
 type follower struct {
-	name   string
-	r      *kmsg.Reader
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	name     string
+	r        *kmsg.Reader
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	stopOnce sync.Once
 
 	// done is closed when the completion record arrives; end holds its
 	// kernel time.
@@ -122,11 +123,27 @@ func (f *follower) take(rec kmsg.Record) {
 	}
 }
 
-// stop ends the reader goroutine and closes the log.
+// stop ends the reader goroutine and closes the log. It is safe to call
+// more than once.
 func (f *follower) stop() {
+	f.stopOnce.Do(func() {
+		f.cancel()
+		f.wg.Wait()
+		f.r.Close()
+	})
+}
+
+// catchUp stops the reader goroutine and takes every record already in
+// the log. When sysfs shows the end first, the completion record is
+// already logged (the kernel logs it before clearing the transition), so
+// reading what is there finds it without waiting.
+func (f *follower) catchUp() {
 	f.cancel()
 	f.wg.Wait()
-	f.r.Close()
+	recs, _ := f.r.Drain()
+	for _, rec := range recs {
+		f.take(rec)
+	}
 }
 
 // snapshot returns the patch's lines, when the first was logged and when

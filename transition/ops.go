@@ -178,11 +178,7 @@ func finish(rep *Report, f *follower, measured bool, offset, seen time.Duration)
 	if f == nil {
 		return
 	}
-	select {
-	case <-f.done:
-	case <-time.After(100 * time.Millisecond):
-		// Seen by sysfs; the record may follow a moment later.
-	}
+	f.catchUp()
 	lines, first, end := f.snapshot()
 	rep.Log = trimPrefix(lines)
 	if end > 0 && first > 0 {

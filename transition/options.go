@@ -25,8 +25,10 @@ type Options struct {
 	// Timeout bounds the wait for the transition (default 60 s).
 	Timeout time.Duration
 	// Stalled is when a transition counts as stalled: the kernel's
-	// per-task debug line is turned on then (default 1.5 s, past the
-	// kernel's first one-second retry).
+	// per-task debug line is turned on then (default 2.5 s: past the
+	// kernel's second one-second retry, as one failed retry is ordinary on
+	// a machine with several CPUs, and reading the dynamic debug control
+	// file is not free).
 	Stalled time.Duration
 	// NoRevert leaves a timed-out transition running; Force forces it to
 	// complete instead (the module then stays loaded until reboot).
@@ -58,7 +60,7 @@ func (o Options) withDefaults() Options {
 		o.Timeout = 60 * time.Second
 	}
 	if o.Stalled <= 0 {
-		o.Stalled = 1500 * time.Millisecond
+		o.Stalled = 2500 * time.Millisecond
 	}
 	if o.Poll <= 0 {
 		o.Poll = 10 * time.Millisecond

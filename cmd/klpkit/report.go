@@ -38,6 +38,16 @@ type stepPhase struct {
 	Seconds    float64 `json:"seconds"`
 	Transition float64 `json:"transition_seconds,omitempty"`
 	Error      string  `json:"error,omitempty"`
+	Output     string  `json:"output,omitempty"`
+}
+
+func stepPhases(events []scenario.Event) []stepPhase {
+	var out []stepPhase
+	for _, s := range events {
+		out = append(out, stepPhase{Step: s.Step, What: s.What, Seconds: time.Duration(s.Dur).Seconds(),
+			Transition: time.Duration(s.Transition).Seconds(), Error: s.Err, Output: s.Output})
+	}
+	return out
 }
 
 func newRunReport(vm scenario.VM, out *scenario.Outcome, built []scenario.Built, err error) runReport {
@@ -53,9 +63,7 @@ func newRunReport(vm scenario.VM, out *scenario.Outcome, built []scenario.Built,
 	}
 	r.Boot, r.PowerOff, r.Total = out.Boot.Seconds(), out.PowerOff.Seconds(), out.Total.Seconds()
 	r.ConsoleLog = out.ConsoleLog
-	for _, s := range out.Steps {
-		r.Steps = append(r.Steps, stepPhase{Step: s.Step, What: s.What, Seconds: time.Duration(s.Dur).Seconds(), Transition: time.Duration(s.Transition).Seconds(), Error: s.Err})
-	}
+	r.Steps = stepPhases(out.Steps)
 	for _, l := range out.Log {
 		r.Log = append(r.Log, l.String())
 	}

@@ -113,14 +113,15 @@ type suiteReport struct {
 }
 
 type caseReport struct {
-	Name    string   `json:"name"`
-	File    string   `json:"file"`
-	Passed  bool     `json:"passed"`
-	Error   string   `json:"error,omitempty"`
-	Seconds float64  `json:"seconds"`
-	Boot    float64  `json:"boot_seconds,omitempty"`
-	Console string   `json:"console_log,omitempty"`
-	Log     []string `json:"kernel_log,omitempty"`
+	Name    string      `json:"name"`
+	File    string      `json:"file"`
+	Passed  bool        `json:"passed"`
+	Error   string      `json:"error,omitempty"`
+	Seconds float64     `json:"seconds"`
+	Boot    float64     `json:"boot_seconds,omitempty"`
+	Console string      `json:"console_log,omitempty"`
+	Steps   []stepPhase `json:"steps,omitempty"`
+	Log     []string    `json:"kernel_log,omitempty"`
 }
 
 func newSuiteReport(cases []scenario.Case, wall time.Duration) suiteReport {
@@ -134,6 +135,7 @@ func newSuiteReport(cases []scenario.Case, wall time.Duration) suiteReport {
 		if c.Outcome != nil {
 			cr.Boot = c.Outcome.Boot.Seconds()
 			cr.Console = c.Outcome.ConsoleLog
+			cr.Steps = stepPhases(c.Outcome.Steps)
 			for _, l := range c.Outcome.Log {
 				cr.Log = append(cr.Log, l.String())
 			}
