@@ -28,6 +28,10 @@ type Reader struct {
 	path string
 	fd   int // -1 once closed
 	buf  []byte
+	// wake is a pipe whose write end a cancelled context writes to, so a
+	// Next blocked in poll(2) returns at once rather than at its next
+	// timeout (Linux only; -1 elsewhere).
+	wakeR, wakeW int
 
 	// recordPerRead is true for /dev/kmsg, where every read returns exactly
 	// one whole record. A regular file or a pipe returns whatever bytes are

@@ -35,9 +35,16 @@ func Open(path string) (*Reader, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("stat %s: %w", path, err)
 	}
+	var wake [2]int
+	if err := unix.Pipe2(wake[:], unix.O_NONBLOCK|unix.O_CLOEXEC); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("open %s: wake pipe: %w", path, err)
+	}
 	return &Reader{
 		path:          path,
 		fd:            fd,
+		wakeR:         wake[0],
+		wakeW:         wake[1],
 		buf:           make([]byte, readSize),
 		recordPerRead: st.Mode&unix.S_IFMT == unix.S_IFCHR,
 	}, nil
@@ -138,6 +145,8 @@ func (r *Reader) Close() error {
 	}
 	fd := r.fd
 	r.fd = -1
+	unix.Close(r.wakeR)
+	unix.Close(r.wakeW)
 	if err := unix.Close(fd); err != nil {
 		return fmt.Errorf("close %s: %w", r.path, err)
 	}
@@ -185,9 +194,12 @@ func (r *Reader) readOnce() (more bool, err error) {
 }
 
 // wait blocks in poll(2) until the descriptor is readable, at most
-// pollInterval or until ctx's deadline, whichever is sooner. The caller
-// checks ctx again, so a cancel is seen within pollInterval.
+// pollInterval or until ctx's deadline, whichever is sooner. A cancel
+// writes to the wake pipe, which ends the poll at once; the caller checks
+// ctx again.
 func (r *Reader) wait(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() { unix.Write(r.wakeW, []byte{0}) })
+	defer stop()
 	timeout := pollInterval
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = min(timeout, time.Until(dl))
@@ -195,9 +207,13 @@ func (r *Reader) wait(ctx context.Context) error {
 	// Round up, so a deadline less than a millisecond away does not become
 	// a zero timeout that spins.
 	ms := int((max(timeout, 0) + time.Millisecond - 1) / time.Millisecond)
-	fds := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}}
+	fds := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}, {Fd: int32(r.wakeR), Events: unix.POLLIN}}
 	if _, err := unix.Poll(fds, ms); err != nil && !errors.Is(err, unix.EINTR) {
 		return fmt.Errorf("poll %s: %w", r.path, err)
+	}
+	if fds[1].Revents != 0 {
+		var b [16]byte
+		unix.Read(r.wakeR, b[:])
 	}
 	return nil
 }

@@ -334,3 +334,34 @@ func TestDevKmsg(t *testing.T) {
 		return
 	}
 }
+
+// TestNextCancelIsPrompt: a cancel ends a Next blocked in poll at once,
+// not at the poll's next timeout; a waiter that stops after a transition
+// should not pay up to pollInterval for it.
+func TestNextCancelIsPrompt(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "kmsg")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(fifo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	// Hold a writer open so the pipe does not read as ended.
+	w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(20*time.Millisecond, cancel)
+	start := time.Now()
+	if _, err := r.Next(ctx); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v", err)
+	}
+	if d := time.Since(start); d > 20*time.Millisecond+pollInterval/2 {
+		t.Errorf("Next returned %v after it started, %v after the cancel", d, d-20*time.Millisecond)
+	}
+}
