@@ -184,7 +184,7 @@ func finish(rep *Report, f *follower, measured bool, offset, seen time.Duration)
 	if end > 0 && first > 0 {
 		rep.KernelTransition = end - first
 	}
-	if measured && end > 0 && rep.DetectedBy == "kmsg" {
+	if measured && end > 0 {
 		rep.Detection = seen - (end - offset)
 	}
 }
