@@ -130,9 +130,9 @@ func Run(ctx context.Context, vm VM, plan *Plan, files []qemu.File) (*Outcome, e
 	}
 	switch {
 	case out.Result == nil && werr != nil:
-		return out, fmt.Errorf("the VM ended without a result: %w (console log: %s)", werr, out.ConsoleLog)
+		return out, fmt.Errorf("the VM ended without a result%s: %w (console log: %s)", inProgress(out, plan), werr, out.ConsoleLog)
 	case out.Result == nil:
-		return out, fmt.Errorf("the VM powered off without sending a result (console log: %s)", out.ConsoleLog)
+		return out, fmt.Errorf("the VM powered off without sending a result%s (console log: %s)", inProgress(out, plan), out.ConsoleLog)
 	case !out.Result.OK:
 		return out, fmt.Errorf("in the VM: %s (console log: %s)", out.Result.Err, out.ConsoleLog)
 	case werr != nil:
@@ -182,4 +182,18 @@ func checkStatic(path string) error {
 		return errors.New("agent binary " + path + " is not x86-64")
 	}
 	return nil
+}
+
+// inProgress names what the guest was doing when it stopped reporting:
+// the step after the last one it finished, or its boot.
+func inProgress(out *Outcome, plan *Plan) string {
+	if out.Kernel == "" {
+		return " (it never reported ready: the kernel or the agent did not start)"
+	}
+	n := len(out.Steps)
+	if n < len(plan.Steps) {
+		s := plan.Steps[n]
+		return fmt.Sprintf(" during step %d (%s)%s", n+1, s, where(s))
+	}
+	return " after its last step"
 }

@@ -109,6 +109,7 @@ func TestFailingScenarios(t *testing.T) {
 	want := map[string]string{
 		"wrong-log.yaml":   "kernel log differs from expect_log",
 		"wrong-errno.yaml": "succeeded, but should have failed with ENODEV",
+		"deadline.yaml":    "during step 2 (sleep 30s)",
 	}
 	paths, _ := scenario.FindFiles([]string{"testdata/failing"})
 	if len(paths) != len(want) {
