@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/klpkit/klpkit/kmod"
 	"github.com/klpkit/klpkit/kmsg"
 	"github.com/klpkit/klpkit/scenario"
 )
@@ -39,63 +40,123 @@ func (e *emitter) emit(ev scenario.Event) {
 	}
 }
 
-// Run executes the plan at planPath, reporting to w, and returns the
-// plan's error. The kernel log of the run goes to the host as EventKmsg
-// records before the result, so the host can compare it with a scenario's
-// expectations.
+// Run executes the batch of plans at planPath, reporting to w, and
+// returns an error only when the agent itself failed: each plan's outcome
+// goes to the host in its EventPlanEnd. Before every plan but the first
+// it checks the kernel is clean (no livepatch, none of the batch's
+// modules); when it is not, it stops there and the host runs the rest in
+// a fresh VM. The kernel log of each plan reaches the host as EventKmsg
+// records before that plan's end, so the host can compare it with the
+// scenario's expectations.
 func Run(ctx context.Context, planPath string, w io.Writer) (err error) {
 	em := &emitter{w: w, start: time.Now()}
+	ran, stopped := 0, ""
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("agent panic: %v", r)
 		}
-		em.emit(resultEvent(err))
+		res := resultEvent(err)
+		res.Ran, res.What = ran, stopped
+		em.emit(res)
 	}()
 
-	// Follow only what the kernel logs from now on: the boot log is not
-	// part of any scenario.
-	log, kerr := kmsg.Open("")
-	if kerr == nil {
-		defer log.Close()
-		if kerr = log.SeekEnd(); kerr != nil {
-			return fmt.Errorf("kernel log: %w", kerr)
-		}
-	} else {
-		return fmt.Errorf("kernel log: %w", kerr)
+	log, err := kmsg.Open("")
+	if err != nil {
+		return fmt.Errorf("kernel log: %w", err)
+	}
+	defer log.Close()
+	// The boot log is not part of any plan.
+	if err := log.SeekEnd(); err != nil {
+		return fmt.Errorf("kernel log: %w", err)
 	}
 
 	em.emit(scenario.Event{Kind: scenario.EventReady, Kernel: release(), Uptime: scenario.Duration(uptime())})
 
-	plan, err := readPlan(planPath)
+	batch, err := readBatch(planPath)
 	if err != nil {
 		return err
 	}
-	runErr := scenario.NewGuest().Exec(ctx, plan, em.emit)
-
-	recs, derr := log.Drain()
-	for _, r := range recs {
-		em.emit(scenario.Event{Kind: scenario.EventKmsg, Log: &scenario.LogLine{Level: r.Level, Time: scenario.Duration(r.Time), Text: r.Text}})
-	}
-	if runErr != nil {
-		return runErr
-	}
-	if derr != nil {
-		return fmt.Errorf("kernel log: %w", derr)
-	}
-	if n := log.Lost(); n > 0 {
-		return fmt.Errorf("kernel log: %d records were overwritten before they were read", n)
+	guest := scenario.NewGuest()
+	for i, plan := range batch.Plans {
+		if i > 0 {
+			if err := clean(guest, batch); err != nil {
+				stopped = fmt.Sprintf("stopped before plan %d: %v", i, err)
+				return nil
+			}
+		}
+		// Records between plans belong to none.
+		if _, err := log.Drain(); err != nil {
+			return fmt.Errorf("kernel log: %w", err)
+		}
+		em.emit(scenario.Event{Kind: scenario.EventPlanStart, Plan: i})
+		pctx, cancel := context.WithTimeout(ctx, planTimeout(plan))
+		runErr := guest.Exec(pctx, plan, func(ev scenario.Event) {
+			ev.Plan = i
+			em.emit(ev)
+		})
+		overdue := pctx.Err() != nil
+		cancel()
+		recs, derr := log.Drain()
+		for _, r := range recs {
+			em.emit(scenario.Event{Kind: scenario.EventKmsg, Plan: i, Log: &scenario.LogLine{Level: r.Level, Time: scenario.Duration(r.Time), Text: r.Text}})
+		}
+		switch {
+		case runErr == nil && derr != nil:
+			runErr = fmt.Errorf("kernel log: %w", derr)
+		case runErr == nil && log.Lost() > 0:
+			runErr = fmt.Errorf("kernel log: %d records were overwritten before they were read", log.Lost())
+		}
+		end := scenario.Event{Kind: scenario.EventPlanEnd, Plan: i, OK: runErr == nil}
+		if runErr != nil {
+			end.Err = runErr.Error()
+		}
+		em.emit(end)
+		ran++
+		if overdue {
+			// A step may still be stuck in the kernel: the rest of the
+			// batch deserves a fresh VM.
+			stopped = fmt.Sprintf("stopped after plan %d: it ran past its deadline", i)
+			return nil
+		}
 	}
 	return em.err
 }
 
-func readPlan(path string) (*scenario.Plan, error) {
+func planTimeout(p *scenario.Plan) time.Duration {
+	if p.Timeout > 0 {
+		return time.Duration(p.Timeout)
+	}
+	return scenario.DefaultPlanTimeout
+}
+
+// clean checks that the previous plans left no livepatch and none of the
+// batch's modules: the next plan must start as on a fresh boot.
+func clean(g *scenario.Guest, b *scenario.Batch) error {
+	patches, err := g.Livepatch.Patches()
+	if err != nil {
+		return err
+	}
+	if len(patches) > 0 {
+		return fmt.Errorf("livepatch %s is still loaded", patches[0].Name)
+	}
+	for _, p := range b.Plans {
+		for _, m := range p.Modules {
+			if kmod.Loaded("/sys", m.Name) {
+				return fmt.Errorf("module %s is still loaded", m.Name)
+			}
+		}
+	}
+	return nil
+}
+
+func readBatch(path string) (*scenario.Batch, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read plan: %w", err)
 	}
-	var p scenario.Plan
-	if err := json.Unmarshal(data, &p); err != nil {
+	var b scenario.Batch
+	if err := json.Unmarshal(data, &b); err != nil {
 		return nil, fmt.Errorf("read plan %s: %w", path, err)
 	}
-	return &p, nil
+	return &b, nil
 }

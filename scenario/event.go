@@ -8,10 +8,12 @@ import (
 // Event kinds the guest sends, one JSON object per line on its event
 // channel (ttyS1).
 const (
-	EventReady  = "ready"  // the agent runs; Kernel and Uptime are set
-	EventStep   = "step"   // a step ended; Step, What, Dur, Err
-	EventKmsg   = "kmsg"   // one kernel log record of the run
-	EventResult = "result" // the last event: OK and Err
+	EventReady     = "ready"     // the agent runs; Kernel and Uptime are set
+	EventPlanStart = "plan"      // a plan of the batch starts
+	EventStep      = "step"      // a step ended; Step, What, Dur, Err
+	EventKmsg      = "kmsg"      // one kernel log record of the plan
+	EventPlanEnd   = "plan-end"  // the plan ended: OK and Err
+	EventResult    = "result"    // the last event: OK, Err, and Ran plans
 )
 
 // Event is one report from the guest. At is the guest's monotonic time
@@ -20,6 +22,11 @@ const (
 type Event struct {
 	Kind string   `json:"kind"`
 	At   Duration `json:"at"`
+	// Plan is the index in the batch of the plan the event belongs to.
+	Plan int `json:"plan"`
+	// Ran is how many plans the agent ran (EventResult); the host runs
+	// the rest in another VM, as when a plan left the kernel unclean.
+	Ran int `json:"ran,omitempty"`
 
 	Kernel string   `json:"kernel,omitempty"`
 	Uptime Duration `json:"uptime,omitempty"`

@@ -50,10 +50,14 @@ func (g *Guest) Exec(ctx context.Context, plan *Plan, emit func(Event)) error {
 		cancel()
 		ev := Event{Kind: EventStep, Step: i + 1, What: s.String(), Dur: Duration(time.Since(start)), Transition: Duration(transition), Output: clipOutput(output)}
 		if err != nil {
-			if errors.Is(err, context.DeadlineExceeded) {
-				err = fmt.Errorf("%w (the step's bound is %s)", err, timeout)
+			switch {
+			case ctx.Err() != nil:
+				err = fmt.Errorf("the scenario's deadline (%s) passed during step %d (%s)%s: %w", plan.timeout(), i+1, s, where(s), err)
+			case errors.Is(err, context.DeadlineExceeded):
+				err = fmt.Errorf("step %d (%s)%s: %w (the step's bound is %s)", i+1, s, where(s), err, timeout)
+			default:
+				err = fmt.Errorf("step %d (%s)%s: %w", i+1, s, where(s), err)
 			}
-			err = fmt.Errorf("step %d (%s)%s: %w", i+1, s, where(s), err)
 			ev.Err = err.Error()
 		}
 		emit(ev)

@@ -89,12 +89,15 @@ func TestExecFailures(t *testing.T) {
 }
 
 func TestInProgress(t *testing.T) {
-	plan := &Plan{Steps: []Step{{Load: "demo"}, {Sleep: Duration(time.Hour), Where: "s.yaml:9"}}}
-	out := &Outcome{Kernel: "6.1.0", Steps: []Event{{Step: 1}}}
-	if got := inProgress(out, plan); got != " during step 2 (sleep 1h0m0s) at s.yaml:9" {
+	plans := []*Plan{{Name: "a"}, {Name: "b", Steps: []Step{{Load: "demo"}, {Sleep: Duration(time.Hour), Where: "s.yaml:9"}}}}
+	b := &BatchOutcome{Plans: []*Outcome{{started: true, Result: &Event{}}, {started: true, Steps: []Event{{Step: 1}}}}}
+	if got := b.inProgress(plans, "6.1.0"); got != " in plan 2 (b) during step 2 (sleep 1h0m0s) at s.yaml:9" {
 		t.Errorf("got %q", got)
 	}
-	if got := inProgress(&Outcome{}, plan); !strings.Contains(got, "never reported ready") {
+	if b.RunningPlan() != 1 {
+		t.Errorf("running plan %d", b.RunningPlan())
+	}
+	if got := b.inProgress(plans, ""); !strings.Contains(got, "never reported ready") {
 		t.Errorf("got %q", got)
 	}
 }

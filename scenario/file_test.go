@@ -1,6 +1,10 @@
 package scenario
 
 import (
+	"fmt"
+	"time"
+
+	"github.com/klpkit/klpkit/kernel"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,5 +107,21 @@ func TestLongestFirst(t *testing.T) {
 	got := longestFirst(cases)
 	if got[0] != 2 || got[1] != 1 || got[2] != 0 {
 		t.Errorf("order %v: want the stalled load, then two vCPUs, then the short one", got)
+	}
+}
+
+// TestBatches: cases share a VM only with the same kernel and vCPUs, and a
+// group is spread over the VMs that may run at once, balanced by length.
+func TestBatches(t *testing.T) {
+	tg := &kernel.Target{Release: "6.1.0-56-amd64"}
+	mk := func(cpus int, f *File) *preparedCase {
+		return &preparedCase{vm: VM{Target: tg, CPUs: cpus}, file: f}
+	}
+	long := &File{Steps: []Step{{Sleep: Duration(5 * time.Second)}}}
+	plans := []*preparedCase{mk(1, long), mk(1, &File{}), mk(1, &File{}), mk(2, &File{}), mk(1, &File{})}
+	got := batches([]int{0, 1, 2, 3, 4}, plans, 2)
+	want := "[[0] [1 2 4] [3]]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("batches %v, want %s", got, want)
 	}
 }

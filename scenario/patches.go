@@ -1,6 +1,8 @@
 package scenario
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"path"
 
 	"github.com/klpkit/klpkit/builder"
@@ -26,7 +28,10 @@ func AddModules(plan *Plan, mods []Built) []qemu.File {
 	}
 	var files []qemu.File
 	for _, b := range mods {
-		guest := path.Join(ModuleDir, b.Result.Info.Name+".ko")
+		// A directory per build: scenarios sharing a VM may load
+		// different modules of the same name.
+		sum := sha256.Sum256([]byte(b.Result.Module))
+		guest := path.Join(ModuleDir, hex.EncodeToString(sum[:6]), b.Result.Info.Name+".ko")
 		plan.Modules[b.Handle] = Module{Name: b.Result.Info.Name, File: guest, Livepatch: b.Livepatch}
 		files = append(files, qemu.File{Path: guest, Mode: 0o644, Src: b.Result.Module})
 	}

@@ -7,8 +7,18 @@ import (
 	"time"
 )
 
-// PlanPath is where the plan sits in the guest's initramfs.
+// PlanPath is where the batch of plans sits in the guest's initramfs.
 const PlanPath = "/klpkit/plan.json"
+
+// Batch is what one VM runs: plans in turn, each on a kernel checked to be
+// clean of the previous ones' patches and modules, so a boot serves
+// several scenarios.
+type Batch struct {
+	Plans []*Plan `json:"plans"`
+}
+
+// DefaultPlanTimeout bounds a plan that sets none.
+const DefaultPlanTimeout = 60 * time.Second
 
 // Plan is what the guest agent runs.
 type Plan struct {
@@ -19,6 +29,15 @@ type Plan struct {
 	// StepTimeout bounds each step, so a hung step fails with its name
 	// rather than running into the VM's deadline.
 	StepTimeout Duration `json:"step_timeout"`
+	// Timeout bounds the whole plan (DefaultPlanTimeout when 0).
+	Timeout Duration `json:"timeout,omitempty"`
+}
+
+func (p *Plan) timeout() time.Duration {
+	if p.Timeout > 0 {
+		return time.Duration(p.Timeout)
+	}
+	return DefaultPlanTimeout
 }
 
 // Module is a module file inside the guest.

@@ -13,11 +13,11 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/semaphore"
 
 	"github.com/klpkit/klpkit/builder"
 	"github.com/klpkit/klpkit/kernel"
+	"github.com/klpkit/klpkit/qemu"
 	"github.com/klpkit/klpkit/spec"
 )
 
@@ -121,45 +121,176 @@ func (s *Suite) Run(ctx context.Context, paths []string) []Case {
 		par = 1
 	}
 	var mu sync.Mutex
-	g := errgroup.Group{}
+	done := func(c Case) {
+		mu.Lock()
+		defer mu.Unlock()
+		if s.Done != nil {
+			s.Done(c)
+		}
+	}
+	var todo []int
+	for _, i := range longestFirst(cases) {
+		if plans[i] == nil {
+			done(cases[i])
+			continue
+		}
+		todo = append(todo, i)
+	}
+
 	// A VM with several vCPUs runs as many TCG threads: it takes as many
 	// of the slots, so the VMs never want more cores than there are.
 	slots := semaphore.NewWeighted(int64(par))
-	for _, i := range longestFirst(cases) {
-		i := i
-		if plans[i] == nil {
-			mu.Lock()
-			if s.Done != nil {
-				s.Done(cases[i])
-			}
-			mu.Unlock()
-			continue
-		}
-		w := int64(min(max(plans[i].vm.CPUs, 1), par))
+	var wg sync.WaitGroup
+	var runBatch func(batch []int, fresh bool)
+	runBatch = func(batch []int, fresh bool) {
+		defer wg.Done()
+		pc := plans[batch[0]]
+		w := int64(min(max(pc.vm.CPUs, 1), par))
 		if err := slots.Acquire(ctx, w); err != nil {
-			cases[i].Err = err
+			for _, i := range batch {
+				cases[i].Err = err
+				done(cases[i])
+			}
+			return
+		}
+		results, rest := s.runBatch(ctx, cases, plans, batch)
+		slots.Release(w)
+		mu.Lock()
+		for i, c := range results {
+			cases[i] = c
+		}
+		mu.Unlock()
+		for i := range results {
+			done(cases[i])
+		}
+		if len(rest) == 0 {
+			return
+		}
+		if len(rest) == len(batch) && fresh {
+			// A fresh VM that ran none of them will not do better.
+			for _, i := range rest {
+				cases[i].Err = fmt.Errorf("not run: the VM ran no scenario of its batch")
+				done(cases[i])
+			}
+			return
+		}
+		wg.Add(1)
+		go runBatch(rest, true)
+	}
+	for _, batch := range batches(todo, plans, par) {
+		wg.Add(1)
+		go runBatch(batch, false)
+	}
+	wg.Wait()
+	return cases
+}
+
+// batches groups the cases that can share a VM (same kernel and vCPUs)
+// and splits each group over the slots its VMs may take at once, longest
+// scenario first into the batch with the least work so far, so the VMs
+// end together. Reusing a VM saves a boot per scenario: the guest checks
+// that a scenario left no patch and no module before it runs the next.
+func batches(todo []int, plans []*preparedCase, par int) [][]int {
+	type key struct {
+		release string
+		cpus    int
+	}
+	groups := map[key][]int{}
+	var keys []key
+	for _, i := range todo {
+		k := key{plans[i].vm.Target.Release, plans[i].vm.CPUs}
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	var out [][]int
+	for _, k := range keys {
+		idx := groups[k]
+		n := max(1, min(len(idx), par/max(k.cpus, 1)))
+		split := make([][]int, n)
+		load := make([]time.Duration, n)
+		for _, i := range idx { // already longest first
+			j := 0
+			for b := range load {
+				if load[b] < load[j] {
+					j = b
+				}
+			}
+			split[j] = append(split[j], i)
+			load[j] += estimate(plans[i].file)
+		}
+		out = append(out, split...)
+	}
+	return out
+}
+
+// runBatch runs cases in one VM and returns the cases that ended, by
+// index, and those still to run in another VM.
+func (s *Suite) runBatch(ctx context.Context, cases []Case, plans []*preparedCase, batch []int) (map[int]Case, []int) {
+	results := map[int]Case{}
+	vm := plans[batch[0]].vm
+	work, err := os.MkdirTemp(vm.WorkDir, "vm-")
+	if err != nil {
+		for _, i := range batch {
+			results[i] = Case{File: cases[i].File, Err: fmt.Errorf("vm work directory: %w", err)}
+		}
+		return results, nil
+	}
+	vm.WorkDir = work
+	vm.Progress = nil
+	vm.Timeout = 0 // boot plus each plan's own bound
+	var ps []*Plan
+	var files []qemu.File
+	for _, i := range batch {
+		// A fresh copy: a plan may be packed again for another VM.
+		p := *plans[i].plan
+		p.Modules = nil
+		files = append(files, AddModules(&p, plans[i].built)...)
+		ps = append(ps, &p)
+	}
+	b, err := RunBatch(ctx, vm, ps, files)
+	if err != nil {
+		for _, i := range batch {
+			results[i] = Case{File: cases[i].File, Err: err}
+		}
+		return results, nil
+	}
+	var rest []int
+	running := b.RunningPlan()
+	for j, i := range batch {
+		out := b.Plans[j]
+		c := Case{File: cases[i].File, Outcome: out, Elapsed: out.Elapsed}
+		switch {
+		case out.Result != nil:
+			if !out.Result.OK {
+				c.Err = fmt.Errorf("in the VM: %s (console log: %s)", out.Result.Err, out.ConsoleLog)
+			}
+		case j == running && b.Err != nil:
+			c.Err = b.Err
+		case b.Err != nil && j >= b.Ran && running < 0 && b.Ran == 0:
+			c.Err = b.Err
+		default:
+			rest = append(rest, i)
 			continue
 		}
-		g.Go(func() error {
-			defer slots.Release(w)
-			c := s.runCase(ctx, cases[i].File, plans[i])
-			mu.Lock()
-			cases[i] = c
-			if s.Done != nil {
-				s.Done(c)
+		c.Log = FilterLog(out.Log, moduleNames(ps[j]))
+		if c.Err == nil && c.File.ExpectLog != nil {
+			if diff := DiffLines(c.File.ExpectLog, c.Log); diff != "" {
+				c.LogDiff = diff
+				c.Err = fmt.Errorf("kernel log differs from expect_log (console log: %s):\n%s", out.ConsoleLog, diff)
 			}
-			mu.Unlock()
-			return nil
-		})
+		}
+		results[i] = c
 	}
-	_ = g.Wait()
-	return cases
+	return results, rest
 }
 
 type preparedCase struct {
 	vm    VM
 	plan  *Plan
 	built []Built
+	file  *File
 }
 
 // prepare resolves the file's kernel and builds its modules.
@@ -175,8 +306,12 @@ func (s *Suite) prepare(ctx context.Context, b *builds, f *File) (*preparedCase,
 	if f.CPUs > 0 {
 		vm.CPUs = f.CPUs
 	}
-	if f.Timeout > 0 {
-		vm.Timeout = f.Timeout
+	timeout := DefaultPlanTimeout
+	switch {
+	case f.Timeout > 0:
+		timeout = f.Timeout
+	case s.VM.Timeout > 0:
+		timeout = s.VM.Timeout
 	}
 	var built []Built
 	for _, m := range f.Modules {
@@ -186,35 +321,8 @@ func (s *Suite) prepare(ctx context.Context, b *builds, f *File) (*preparedCase,
 		}
 		built = append(built, Built{Handle: m.Handle, Result: res, Livepatch: m.Patch != ""})
 	}
-	plan := &Plan{Name: f.Name, Steps: f.Steps, StepTimeout: Duration(20 * time.Second)}
-	return &preparedCase{vm: vm, plan: plan, built: built}, nil
-}
-
-func (s *Suite) runCase(ctx context.Context, f *File, pc *preparedCase) Case {
-	start := time.Now()
-	c := Case{File: f}
-	work, err := os.MkdirTemp(pc.vm.WorkDir, sanitize(f.Name)+"-")
-	if err != nil {
-		c.Err = fmt.Errorf("vm work directory: %w", err)
-		return c
-	}
-	vm := pc.vm
-	vm.WorkDir = work
-	vm.Progress = nil
-	files := AddModules(pc.plan, pc.built)
-	out, err := Run(ctx, vm, pc.plan, files)
-	c.Outcome, c.Err = out, err
-	if out != nil {
-		c.Log = FilterLog(out.Log, moduleNames(pc.plan))
-	}
-	if err == nil && f.ExpectLog != nil {
-		if diff := DiffLines(f.ExpectLog, c.Log); diff != "" {
-			c.LogDiff = diff
-			c.Err = fmt.Errorf("kernel log differs from expect_log (console log: %s):\n%s", out.ConsoleLog, diff)
-		}
-	}
-	c.Elapsed = time.Since(start)
-	return c
+	plan := &Plan{Name: f.Name, Steps: f.Steps, StepTimeout: Duration(20 * time.Second), Timeout: Duration(timeout)}
+	return &preparedCase{vm: vm, plan: plan, built: built, file: f}, nil
 }
 
 func moduleNames(p *Plan) []string {
@@ -225,14 +333,6 @@ func moduleNames(p *Plan) []string {
 	return names
 }
 
-func sanitize(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
-			return r
-		}
-		return '-'
-	}, s)
-}
 
 // builds builds each module directory once per suite: scenarios share
 // patches and fixtures, and two builds in one directory would collide.

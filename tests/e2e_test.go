@@ -101,6 +101,27 @@ func TestOperatorScenarios(t *testing.T) {
 	}
 }
 
+// TestUncleanKernelIsNotReused: scenarios share a VM only while each
+// leaves the kernel clean; one that leaves a patch loaded sends the next
+// to a fresh VM, where it passes.
+func TestUncleanKernelIsNotReused(t *testing.T) {
+	v := vm(t)
+	paths, _ := scenario.FindFiles([]string{"testdata/dirty"})
+	if len(paths) != 2 {
+		t.Fatalf("found %v", paths)
+	}
+	s := &scenario.Suite{VM: v, CacheDir: testenv.CacheDir(), Parallel: 1}
+	cases := s.Run(context.Background(), paths)
+	for _, c := range cases {
+		if c.Err != nil {
+			t.Errorf("%s: %v", c.File.Path, c.Err)
+		}
+	}
+	if cases[0].Outcome.ConsoleLog == cases[1].Outcome.ConsoleLog {
+		t.Errorf("both ran in one VM (%s): the second saw the first's patch", cases[0].Outcome.ConsoleLog)
+	}
+}
+
 // TestFailingScenarios checks that the suite can fail: each of these must,
 // for its own reason.
 func TestFailingScenarios(t *testing.T) {

@@ -28,7 +28,7 @@ func (f *vmFlags) register(c *cobra.Command) {
 	c.Flags().IntVar(&f.cpus, "cpus", 1, "vCPUs; with one, a transition completes inside finit_module; more exercise the kernel's retry path")
 	c.Flags().IntVar(&f.memory, "memory", 512, "guest memory in MiB")
 	c.Flags().BoolVar(&f.kvm, "kvm", false, "use KVM instead of TCG (opt-in: on some hosts /dev/kvm exists but guests hang)")
-	c.Flags().DurationVar(&f.timeout, "timeout", 2*time.Minute, "deadline for each VM, boot to power-off; QEMU is killed then")
+	c.Flags().DurationVar(&f.timeout, "timeout", 2*time.Minute, "deadline: vm run's whole VM, boot to power-off (QEMU is killed then); vm test's bound for each scenario without its own timeout")
 	c.Flags().BoolVar(&f.keep, "keep", false, "keep the console log and initramfs even when the run passes")
 	c.Flags().StringVar(&f.agent, "agent", "", "static klpkit binary to run as the VM's /init (default: this one)")
 }
