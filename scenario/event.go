@@ -8,12 +8,12 @@ import (
 // Event kinds the guest sends, one JSON object per line on its event
 // channel (ttyS1).
 const (
-	EventReady     = "ready"     // the agent runs; Kernel and Uptime are set
-	EventPlanStart = "plan"      // a plan of the batch starts
-	EventStep      = "step"      // a step ended; Step, What, Dur, Err
-	EventKmsg      = "kmsg"      // one kernel log record of the plan
-	EventPlanEnd   = "plan-end"  // the plan ended: OK and Err
-	EventResult    = "result"    // the last event: OK, Err, and Ran plans
+	EventReady     = "ready"    // the agent runs; Kernel and Uptime are set
+	EventPlanStart = "plan"     // a plan of the batch starts
+	EventStep      = "step"     // a step ended; Step, What, Dur, Err
+	EventKmsg      = "kmsg"     // one kernel log record of the plan
+	EventPlanEnd   = "plan-end" // the plan ended: OK and Err
+	EventResult    = "result"   // the last event: OK, Err, and Ran plans
 )
 
 // Event is one report from the guest. At is the guest's monotonic time

@@ -333,7 +333,6 @@ func moduleNames(p *Plan) []string {
 	return names
 }
 
-
 // builds builds each module directory once per suite: scenarios share
 // patches and fixtures, and two builds in one directory would collide.
 type builds struct {
