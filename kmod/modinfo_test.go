@@ -2,7 +2,6 @@ package kmod
 
 import (
 	"errors"
-	"github.com/klpkit/klpkit/internal/testenv"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -10,6 +9,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 )
 
 // requireTool returns the path of a program the test needs. Run by hand

@@ -4,13 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/klpkit/klpkit/internal/testenv"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 
 	"golang.org/x/sys/unix"
 )

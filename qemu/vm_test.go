@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"github.com/klpkit/klpkit/internal/testenv"
 	"io"
 	"os"
 	"os/exec"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 
 	"github.com/klpkit/klpkit/kernel"
 )

@@ -4,11 +4,12 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/klpkit/klpkit/kernel"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/klpkit/klpkit/kernel"
 )
 
 func writeScenario(t *testing.T, text string) string {

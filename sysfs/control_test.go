@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 )
 
 func TestControl(t *testing.T) {
@@ -28,7 +30,7 @@ func TestControl(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := newLivepatchTree(t)
-			writeTree(t, root, tt.before)
+			testenv.WriteTree(t, root, tt.before)
 			err := tt.call(&FS{Root: root})
 			if errors.Is(err, ErrNoPatch) != tt.wantNoPat {
 				t.Fatalf("error = %v, want ErrNoPatch: %v", err, tt.wantNoPat)

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 )
 
 // procModules is /proc/modules after loading, in this order: older_demo
@@ -66,7 +68,7 @@ func TestStackOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			proc := t.TempDir()
 			if tt.modules != nil {
-				writeTree(t, proc, map[string]string{"modules": *tt.modules})
+				testenv.WriteTree(t, proc, map[string]string{"modules": *tt.modules})
 			}
 			got, err := (&FS{Proc: proc}).StackOrder(tt.patches)
 			if tt.errHas != "" {

@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 )
 
 func boolPtr(b bool) *bool { return &b }
@@ -67,7 +69,7 @@ func TestPatches(t *testing.T) {
 				if err := os.Mkdir(root, 0o755); err != nil {
 					t.Fatal(err)
 				}
-				writeTree(t, root, tt.files)
+				testenv.WriteTree(t, root, tt.files)
 			}
 			got, err := (&FS{Root: root}).Patches()
 			if tt.errHas != nil {

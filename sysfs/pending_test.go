@@ -5,11 +5,13 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 )
 
 func TestPending(t *testing.T) {
 	proc := t.TempDir()
-	writeTree(t, proc, procTree) // from tasks_test.go
+	testenv.WriteTree(t, proc, procTree) // from tasks_test.go
 	tests := []struct {
 		name   string
 		proc   string

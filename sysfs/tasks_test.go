@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 )
 
 // procTree is /proc during a patching transition (target 1):
@@ -37,14 +39,14 @@ var procTree = map[string]string{
 
 func TestPendingTasks(t *testing.T) {
 	proc := t.TempDir()
-	writeTree(t, proc, procTree)
+	testenv.WriteTree(t, proc, procTree)
 	// /proc/PID/task/TID/stack is 0400 root: an unreadable one must not
 	// fail the listing.
 	if err := os.Symlink("/nonexistent/stack", filepath.Join(proc, "200/task/200/stack")); err != nil {
 		t.Fatal(err)
 	}
 	noState := t.TempDir()
-	writeTree(t, noState, map[string]string{"1/task/1/comm": "init\n"})
+	testenv.WriteTree(t, noState, map[string]string{"1/task/1/comm": "init\n"})
 
 	tests := []struct {
 		name   string

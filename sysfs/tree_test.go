@@ -2,30 +2,10 @@ package sysfs
 
 import (
 	"os"
-	"path/filepath"
 	"testing"
-)
 
-// writeTree creates files under root from a map of relative path to
-// content. A path ending in "/" is an empty directory.
-func writeTree(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for rel, content := range files {
-		p := filepath.Join(root, rel)
-		if rel[len(rel)-1] == '/' {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+	"github.com/klpkit/klpkit/internal/testenv"
+)
 
 // replaceFile changes a file's content in one rename, so a concurrent
 // reader sees the old or the new content, never a truncated file, as it
@@ -72,6 +52,6 @@ var livepatchTree = map[string]string{
 func newLivepatchTree(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	writeTree(t, root, livepatchTree)
+	testenv.WriteTree(t, root, livepatchTree)
 	return root
 }

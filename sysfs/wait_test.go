@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 )
 
 func TestWaitTransition(t *testing.T) {
@@ -68,7 +70,7 @@ func TestWaitTransition(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := newLivepatchTree(t)
 			proc := t.TempDir()
-			writeTree(t, proc, procTree)
+			testenv.WriteTree(t, proc, procTree)
 			if tt.noProc {
 				proc = filepath.Join(proc, "absent")
 			}

@@ -5,10 +5,11 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"github.com/klpkit/klpkit/internal/testenv"
 	"os"
 	"testing"
 	"time"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 
 	"golang.org/x/sys/unix"
 )

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klpkit/klpkit/internal/testenv"
+
 	"golang.org/x/sys/unix"
 
 	"github.com/klpkit/klpkit/sysfs"
@@ -49,7 +51,7 @@ func startFake(t *testing.T, poll time.Duration, tasks, patches map[string]strin
 		t.Fatal(err)
 	}
 	k.setTasks(tasks)
-	writeTree(t, k.lp, patches)
+	testenv.WriteTree(t, k.lp, patches)
 	fifo := filepath.Join(dir, "kmsg")
 	if err := unix.Mkfifo(fifo, 0o600); err != nil {
 		t.Fatal(err)
@@ -98,7 +100,7 @@ func (k *fakeKernel) setTasks(tasks map[string]string) {
 		pid, tid, _ := strings.Cut(task, "/")
 		files[filepath.Join(pid, "task", tid, "patch_state")] = state + "\n"
 	}
-	writeTree(k.t, k.proc, files)
+	testenv.WriteTree(k.t, k.proc, files)
 }
 
 // logf appends a record to the kernel log, in one write as a pipe reader
@@ -115,7 +117,7 @@ func (k *fakeKernel) logf(prio int, format string, args ...any) {
 // all of it or nothing.
 func (k *fakeKernel) addPatch(name string, files map[string]string) {
 	staging := filepath.Join(filepath.Dir(k.lp), "new-"+name)
-	writeTree(k.t, staging, files)
+	testenv.WriteTree(k.t, staging, files)
 	if err := os.Rename(staging, filepath.Join(k.lp, name)); err != nil {
 		k.t.Fatal(err)
 	}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/klpkit/klpkit/internal/testenv"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 
 	"github.com/klpkit/klpkit/sysfs"
 )
@@ -49,29 +50,29 @@ func TestRunCycle(t *testing.T) {
 	k.logf(7, "livepatch: 'demo': completing patching transition")
 	k.expect("completing", "kmsg transition-complete demo 0", "sysfs progress demo 0")
 
-	writeTree(t, k.lp, map[string]string{"demo/transition": "0\n", "demo/vmlinux/patched": "1\n"})
+	testenv.WriteTree(t, k.lp, map[string]string{"demo/transition": "0\n", "demo/vmlinux/patched": "1\n"})
 	k.setTasks(allTasks("-1"))
 	k.logf(5, "livepatch: 'demo': patching complete")
 	k.expect("patched", "kmsg patching-complete demo 0", "sysfs transition-done demo 0")
 
 	// Disable: every task starts patched and moves to unpatched ...
-	writeTree(t, k.lp, map[string]string{"demo/enabled": "0\n", "demo/transition": "1\n"})
+	testenv.WriteTree(t, k.lp, map[string]string{"demo/enabled": "0\n", "demo/transition": "1\n"})
 	k.setTasks(allTasks("1"))
 	k.logf(5, "livepatch: 'demo': starting unpatching transition")
 	k.expect("disable", "kmsg transition-start demo 0", "sysfs enabled-changed demo 0", "sysfs progress demo 4")
 
 	// ... and writing 1 to enabled reverses it: the target is patched
 	// again, which every task still is.
-	writeTree(t, k.lp, map[string]string{"demo/enabled": "1\n"})
+	testenv.WriteTree(t, k.lp, map[string]string{"demo/enabled": "1\n"})
 	k.logf(7, "livepatch: 'demo': reversing transition from unpatching to patching")
 	k.expect("reverse", "kmsg reversing demo 0", "sysfs enabled-changed demo 0", "sysfs progress demo 0")
 
-	writeTree(t, k.lp, map[string]string{"demo/transition": "0\n"})
+	testenv.WriteTree(t, k.lp, map[string]string{"demo/transition": "0\n"})
 	k.setTasks(allTasks("-1"))
 	k.logf(5, "livepatch: 'demo': patching complete")
 	k.expect("patched again", "kmsg patching-complete demo 0", "sysfs transition-done demo 0")
 
-	writeTree(t, k.lp, map[string]string{"demo/enabled": "0\n", "demo/transition": "1\n"})
+	testenv.WriteTree(t, k.lp, map[string]string{"demo/enabled": "0\n", "demo/transition": "1\n"})
 	k.setTasks(allTasks("1"))
 	k.logf(5, "livepatch: 'demo': starting unpatching transition")
 	k.expect("disable again", "kmsg transition-start demo 0", "sysfs enabled-changed demo 0", "sysfs progress demo 4")
@@ -103,7 +104,7 @@ func TestRunPolls(t *testing.T) {
 		k.setTasks(map[string]string{task: "1"})
 		k.expect("task "+task+" switches", fmt.Sprintf("sysfs progress demo %d", 3-i))
 	}
-	writeTree(t, k.lp, map[string]string{"demo/transition": "0\n"})
+	testenv.WriteTree(t, k.lp, map[string]string{"demo/transition": "0\n"})
 	k.expect("done", "sysfs transition-done demo 0")
 	k.removePatch("old")
 	k.expect("old replaced", "sysfs patch-removed old 0")
@@ -148,7 +149,7 @@ func TestRunSourceFails(t *testing.T) {
 func TestRunOpenErrors(t *testing.T) {
 	dir := t.TempDir()
 	lp := filepath.Join(dir, "livepatch")
-	writeTree(t, dir, map[string]string{"livepatch/": "", "kmsg": "", "proc/": ""})
+	testenv.WriteTree(t, dir, map[string]string{"livepatch/": "", "kmsg": "", "proc/": ""})
 	tests := []struct {
 		name   string
 		opt    Options
@@ -180,7 +181,7 @@ func TestRunOpenErrors(t *testing.T) {
 // end: records already in it are history, and only appended ones count.
 func TestRunSkipsLogBacklog(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{
+	testenv.WriteTree(t, dir, map[string]string{
 		"livepatch/": "",
 		"proc/":      "",
 		"kmsg":       "5,1,100,-;livepatch: enabling patch 'old'\n5,2,200,-;livepatch: 'old': patching complete\n",
@@ -237,7 +238,7 @@ func TestRunRealSources(t *testing.T) {
 		testenv.Missing(t, "following /dev/kmsg and writing uevent files needs root")
 	}
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"livepatch/": "", "proc/": ""})
+	testenv.WriteTree(t, dir, map[string]string{"livepatch/": "", "proc/": ""})
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	events := make(chan Event, 100)

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/klpkit/klpkit/internal/testenv"
 )
 
 func TestCountPending(t *testing.T) {
@@ -11,7 +13,7 @@ func TestCountPending(t *testing.T) {
 	// During a patching transition (target 1): pid 1 switched, pid 7
 	// pending, pid 42 with one thread of each, pid 100 outside any
 	// transition (-1), and entries that are not tasks.
-	writeTree(t, proc, map[string]string{
+	testenv.WriteTree(t, proc, map[string]string{
 		"1/task/1/patch_state":     "1\n",
 		"7/task/7/patch_state":     "0\n",
 		"42/task/42/patch_state":   "0\n",
@@ -22,7 +24,7 @@ func TestCountPending(t *testing.T) {
 		"cpuinfo":                  "processor: 0\n",
 	})
 	noState := t.TempDir()
-	writeTree(t, noState, map[string]string{"1/task/1/comm": "init\n"})
+	testenv.WriteTree(t, noState, map[string]string{"1/task/1/comm": "init\n"})
 
 	tests := []struct {
 		name   string

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klpkit/klpkit/internal/testenv"
+
 	"github.com/klpkit/klpkit/sysfs"
 )
 
@@ -74,31 +76,10 @@ func newSystem(t *testing.T) system {
 	t.Helper()
 	s := system{lp: &sysfs.FS{Root: t.TempDir()}, proc: t.TempDir(), sys: t.TempDir()}
 	s.lp.Proc = s.proc
-	writeFiles(t, s.lp.Root, livepatchFiles)
-	writeFiles(t, s.proc, procFiles)
-	writeFiles(t, s.sys, sysFiles)
+	testenv.WriteTree(t, s.lp.Root, livepatchFiles)
+	testenv.WriteTree(t, s.proc, procFiles)
+	testenv.WriteTree(t, s.sys, sysFiles)
 	return s
-}
-
-// writeFiles creates files under root; a path ending in "/" is a
-// directory.
-func writeFiles(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for rel, content := range files {
-		p := filepath.Join(root, rel)
-		if strings.HasSuffix(rel, "/") {
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 const wantStatusText = `kernel taint: OEK (O: out-of-tree module loaded, E: unsigned module loaded, K: kernel live patched)
@@ -201,7 +182,7 @@ func TestStatus(t *testing.T) {
 		os.RemoveAll(filepath.Join(empty.lp.Root, strings.SplitN(name, "/", 2)[0]))
 	}
 	untainted := newSystem(t)
-	writeFiles(t, untainted.proc, map[string]string{"sys/kernel/tainted": "0\n"})
+	testenv.WriteTree(t, untainted.proc, map[string]string{"sys/kernel/tainted": "0\n"})
 
 	tests := []struct {
 		name   string

@@ -1,20 +1,22 @@
-package watch
+package testenv
 
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
-// writeTree creates files under root from a map of relative path to
-// content. A path ending in "/" is an empty directory. Each file is
-// written to a temporary name and renamed, so a poller reading
-// concurrently sees the old or the new content, as with a sysfs attribute.
-func writeTree(t *testing.T, root string, files map[string]string) {
+// WriteTree creates files under root from a map of relative path to
+// content, for tests that shape a temporary /sys or /proc. A path ending
+// in "/" is an empty directory. Each file is written to a temporary name
+// and renamed, so a poller reading concurrently sees the old or the new
+// content, as with a sysfs attribute.
+func WriteTree(t testing.TB, root string, files map[string]string) {
 	t.Helper()
 	for rel, content := range files {
 		p := filepath.Join(root, rel)
-		if rel[len(rel)-1] == '/' {
+		if strings.HasSuffix(rel, "/") {
 			if err := os.MkdirAll(p, 0o755); err != nil {
 				t.Fatal(err)
 			}
