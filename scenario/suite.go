@@ -153,16 +153,13 @@ func (s *Suite) Run(ctx context.Context, paths []string) []Case {
 			}
 			return
 		}
-		results, rest := s.runBatch(ctx, cases, plans, batch)
+		results, rest := s.runBatch(ctx, cases, plans, batch, done)
 		slots.Release(w)
 		mu.Lock()
 		for i, c := range results {
 			cases[i] = c
 		}
 		mu.Unlock()
-		for i := range results {
-			done(cases[i])
-		}
 		if len(rest) == 0 {
 			return
 		}
@@ -226,8 +223,9 @@ func batches(todo []int, plans []*preparedCase, par int) [][]int {
 }
 
 // runBatch runs cases in one VM and returns the cases that ended, by
-// index, and those still to run in another VM.
-func (s *Suite) runBatch(ctx context.Context, cases []Case, plans []*preparedCase, batch []int) (map[int]Case, []int) {
+// index, and those still to run in another VM. Each case is judged, and
+// reported to Done, as soon as its plan ends in the guest.
+func (s *Suite) runBatch(ctx context.Context, cases []Case, plans []*preparedCase, batch []int, done func(Case)) (map[int]Case, []int) {
 	results := map[int]Case{}
 	vm := plans[batch[0]].vm
 	work, err := os.MkdirTemp(vm.WorkDir, "vm-")
@@ -249,10 +247,17 @@ func (s *Suite) runBatch(ctx context.Context, cases []Case, plans []*preparedCas
 		files = append(files, AddModules(&p, plans[i].built)...)
 		ps = append(ps, &p)
 	}
+	vm.PlanDone = func(j int, out *Outcome) {
+		i := batch[j]
+		c := judge(cases[i].File, ps[j], out)
+		results[i] = c
+		done(c)
+	}
 	b, err := RunBatch(ctx, vm, ps, files)
 	if err != nil {
 		for _, i := range batch {
 			results[i] = Case{File: cases[i].File, Err: err}
+			done(results[i])
 		}
 		return results, nil
 	}
@@ -260,30 +265,39 @@ func (s *Suite) runBatch(ctx context.Context, cases []Case, plans []*preparedCas
 	running := b.RunningPlan()
 	for j, i := range batch {
 		out := b.Plans[j]
-		c := Case{File: cases[i].File, Outcome: out, Elapsed: out.Elapsed}
 		switch {
 		case out.Result != nil:
-			if !out.Result.OK {
-				c.Err = fmt.Errorf("in the VM: %s (console log: %s)", out.Result.Err, out.ConsoleLog)
-			}
-		case j == running && b.Err != nil:
-			c.Err = b.Err
-		case b.Err != nil && j >= b.Ran && running < 0 && b.Ran == 0:
-			c.Err = b.Err
+			// Judged when it ended; the VM's figures are final now.
+			c := results[i]
+			c.Outcome = out
+			results[i] = c
+		case j == running && b.Err != nil, b.Err != nil && running < 0 && b.Ran == 0:
+			// It died during this plan, or never ran one: a fresh VM
+			// will not do better.
+			results[i] = Case{File: cases[i].File, Outcome: out, Err: b.Err}
+			done(results[i])
 		default:
 			rest = append(rest, i)
-			continue
 		}
-		c.Log = FilterLog(out.Log, moduleNames(ps[j]))
-		if c.Err == nil && c.File.ExpectLog != nil {
-			if diff := DiffLines(c.File.ExpectLog, c.Log); diff != "" {
-				c.LogDiff = diff
-				c.Err = fmt.Errorf("kernel log differs from expect_log (console log: %s):\n%s", out.ConsoleLog, diff)
-			}
-		}
-		results[i] = c
 	}
 	return results, rest
+}
+
+// judge turns a plan's outcome into the case's result, comparing the
+// kernel log with the scenario's expect_log.
+func judge(f *File, plan *Plan, out *Outcome) Case {
+	c := Case{File: f, Outcome: out, Elapsed: out.Elapsed}
+	if !out.Result.OK {
+		c.Err = fmt.Errorf("in the VM: %s (console log: %s)", out.Result.Err, out.ConsoleLog)
+	}
+	c.Log = FilterLog(out.Log, moduleNames(plan))
+	if c.Err == nil && f.ExpectLog != nil {
+		if diff := DiffLines(f.ExpectLog, c.Log); diff != "" {
+			c.LogDiff = diff
+			c.Err = fmt.Errorf("kernel log differs from expect_log (console log: %s):\n%s", out.ConsoleLog, diff)
+		}
+	}
+	return c
 }
 
 type preparedCase struct {

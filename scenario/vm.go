@@ -36,6 +36,9 @@ type VM struct {
 	WorkDir string
 	// Progress, if set, sees each event as it arrives.
 	Progress func(Event)
+	// PlanDone, if set, is called as each plan of a batch ends, with its
+	// outcome so far (the VM's figures are filled in at the end).
+	PlanDone func(plan int, out *Outcome)
 }
 
 // Outcome is what one plan's run showed, with the figures of the VM it
@@ -176,6 +179,10 @@ func RunBatch(ctx context.Context, vm VM, plans []*Plan, files []qemu.File) (*Ba
 		case ev.Kind == EventPlanEnd:
 			out.Result = &ev
 			out.Elapsed = time.Duration(ev.At - out.startAt)
+			out.Kernel, out.Boot = kernel, boot
+			if vm.PlanDone != nil {
+				vm.PlanDone(ev.Plan, out)
+			}
 		}
 		if vm.Progress != nil {
 			vm.Progress(ev)
