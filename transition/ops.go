@@ -12,7 +12,9 @@ import (
 )
 
 // Load loads the module at path and, for a livepatch, sees its transition
-// through. A refusal returns the kernel's error with Outcome Refused. A
+// through. When the patch is loaded already (EEXIST) it reports that
+// (Resumed) and, if its transition is still running, waits for it as if
+// it had loaded it. A refusal returns the kernel's error with Outcome Refused. A
 // transition still running at opt.Timeout is reported with its blockers
 // and then reverted (Reverted), forced (Forced) or left running
 // (TimedOut), as opt says; those return a nil error, the Outcome says
@@ -34,7 +36,24 @@ func Load(ctx context.Context, path, params string, opt Options) (*Report, error
 		}
 		return rep, err
 	}
-	return run(ctx, o, rep, func() error { return o.Load(path, params) })
+	return loadPatch(ctx, o, rep, func() error { return o.Load(path, params) })
+}
+
+func loadPatch(ctx context.Context, o Options, rep *Report, load func() error) (*Report, error) {
+	r, err := run(ctx, o, rep, load)
+	if errors.Is(err, syscall.EEXIST) {
+		// Loaded already: say what state it is in, and when a transition
+		// is still running (a klpkit killed while it waited, say), see it
+		// through as this load would have.
+		if p, perr := o.FS.Patch(rep.Patch); perr == nil {
+			if !p.Transition {
+				return &Report{Op: "load", Patch: rep.Patch, Outcome: Done, Resumed: true, Wall: r.Wall}, nil
+			}
+			again := &Report{Op: "load", Patch: rep.Patch, Resumed: true}
+			return run(ctx, o, again, func() error { return nil })
+		}
+	}
+	return r, err
 }
 
 // Disable writes 0 to the patch's enabled attribute and sees the

@@ -30,6 +30,9 @@ type Report struct {
 	Op      string  `json:"op"` // load, disable, force
 	Patch   string  `json:"patch"`
 	Outcome Outcome `json:"outcome"`
+	// Resumed: the patch was loaded already; the report is of its state,
+	// or of the transition it was in, which this operation saw through.
+	Resumed bool `json:"resumed,omitempty"`
 	// Wall is the whole operation; Syscall the finit_module or sysfs
 	// write; Waited the wait for the transition after it.
 	Wall    time.Duration `json:"wall_ns"`

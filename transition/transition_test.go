@@ -244,3 +244,20 @@ func TestPins(t *testing.T) {
 		t.Error("an unpatching transition pins")
 	}
 }
+
+// TestLoadResumes: loading a patch that is already loaded and still in
+// transition (a klpkit killed while it waited) waits for that transition.
+func TestLoadResumes(t *testing.T) {
+	k := newFakeKernel(t)
+	k.patch("demo", "1")
+	o := k.options()
+	exists := &kmod.Error{Op: "load", Module: "demo", Errno: syscall.EEXIST}
+	go func() {
+		time.Sleep(30 * time.Millisecond)
+		k.set("demo/transition", "0")
+	}()
+	rep, err := loadPatch(context.Background(), o.withDefaults(), &Report{Op: "load", Patch: "demo"}, func() error { return exists })
+	if err != nil || !rep.Resumed || rep.Outcome != Done || rep.Waited <= 0 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+}

@@ -13,6 +13,7 @@ type opReport struct {
 	Op               string               `json:"op"`
 	Patch            string               `json:"patch"`
 	Outcome          transition.Outcome   `json:"outcome"`
+	Resumed          bool                 `json:"resumed,omitempty"`
 	Error            string               `json:"error,omitempty"`
 	Seconds          float64              `json:"seconds"`
 	Syscall          float64              `json:"syscall_seconds"`
@@ -27,7 +28,7 @@ type opReport struct {
 
 func newOpReport(r *transition.Report, err error) opReport {
 	o := opReport{
-		Op: r.Op, Patch: r.Patch, Outcome: r.Outcome,
+		Op: r.Op, Patch: r.Patch, Outcome: r.Outcome, Resumed: r.Resumed,
 		Seconds: r.Wall.Seconds(), Syscall: r.Syscall.Seconds(), Waited: r.Waited.Seconds(),
 		KernelTransition: r.KernelTransition.Seconds(), Detection: r.Detection.Seconds(), DetectedBy: r.DetectedBy,
 		Blockers: r.Blockers, Log: r.Log, FollowUp: r.FollowUp,
@@ -41,6 +42,13 @@ func newOpReport(r *transition.Report, err error) opReport {
 func dur(d time.Duration) string { return d.Round(time.Millisecond).String() }
 
 func printOp(w io.Writer, r *transition.Report) {
+	if r.Resumed {
+		if r.Waited > 0 || r.Outcome != transition.Done {
+			fmt.Fprintf(w, "%s was loaded already, in transition: waited for it\n", r.Patch)
+		} else {
+			fmt.Fprintf(w, "%s was loaded already, its transition done\n", r.Patch)
+		}
+	}
 	switch r.Outcome {
 	case transition.Done, transition.Forced:
 		fmt.Fprintf(w, "%s %s: %s", r.Op, r.Patch, dur(r.Wall))
