@@ -34,7 +34,8 @@ type Case struct {
 	Elapsed time.Duration
 }
 
-// Suite runs scenario files, each in a fresh VM.
+// Suite runs scenario files, each on a clean kernel: VMs are shared by
+// scenarios while each leaves the kernel clean (see batches).
 type Suite struct {
 	// VM is the template for every scenario's VM; Target and CPUs may be
 	// overridden by a file's kernel and cpus.

@@ -57,7 +57,7 @@ func TestProveExamples(t *testing.T) {
 }
 
 // TestScenarioSuite runs tests/scenarios, the rules of the kernel's
-// callbacks document, each in a fresh VM, two at a time.
+// callbacks document, each on a clean kernel, two VMs at a time.
 func TestScenarioSuite(t *testing.T) {
 	v := vm(t)
 	paths, err := scenario.FindFiles([]string{"scenarios"})

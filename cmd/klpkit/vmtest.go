@@ -20,13 +20,19 @@ func newVMTest(g *globals) *cobra.Command {
 	var showLog bool
 	c := &cobra.Command{
 		Use:   "test [PATH...]",
-		Short: "Run scenario files, each in a fresh VM, and report TAP or JUnit",
+		Short: "Run scenario files, each on a clean kernel, and report TAP or JUnit",
 		Long: `Test runs scenario files (directories are searched for *.yaml files with
-steps), each on a clean kernel in its own VM, as many VMs at once as there are
-cores. It prints a line per scenario with its time, TAP on stdout (or JSON with
---json), JUnit XML with --junit FILE, and ends with "N passed, N failed".
-Exit 1 when any scenario failed. --keep keeps each scenario's console log and
-initramfs. The default PATH is tests/scenarios.`,
+steps), each on a clean kernel, as many VMs at once as there are cores (a VM
+with several vCPUs takes as many). Scenarios with the same kernel and vCPU
+count share a VM while each leaves it clean: before each, the guest checks that
+no livepatch and none of their modules is loaded, and when one is, the rest run
+in a fresh VM. Each scenario is bounded by its timeout (default --timeout).
+
+It prints a line per scenario with its own time as it ends, TAP on stdout (or
+JSON with --json, with each VM's boot and each step), JUnit XML with --junit
+FILE, and ends with "N passed, N failed". Exit 1 when any scenario failed.
+--keep keeps each VM's console log and initramfs (they are kept anyway when a
+scenario failed). The default PATH is tests/scenarios.`,
 		Args: usageArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
