@@ -30,7 +30,7 @@ var cmdLine = regexp.MustCompile(`(?m)^(?:saved)?cmd_\S+ :=\s*(.*)$`)
 func compileCommand(t *testing.T) (string, string) {
 	tg := testenv.Target(t)
 	compiler.once.Do(func() {
-		p, err := spec.LoadDir("testdata/fuzz")
+		p, err := spec.LoadDir("testdata/multi")
 		if err != nil {
 			compiler.err = err
 			return
@@ -76,7 +76,7 @@ func compileCommand(t *testing.T) (string, string) {
 // FuzzRender checks the generator's promise: whatever spec validates
 // renders C that the kernel's compiler accepts, warnings included.
 func FuzzRender(f *testing.F) {
-	for _, s := range []string{"testdata/fuzz/patch.yaml", "../examples/cmdline/patch.yaml"} {
+	for _, s := range []string{"testdata/multi/patch.yaml", "../examples/cmdline/patch.yaml"} {
 		data, err := os.ReadFile(s)
 		if err != nil {
 			f.Fatal(err)
@@ -84,7 +84,7 @@ func FuzzRender(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		p, err := spec.Parse("testdata/fuzz/patch.yaml", data)
+		p, err := spec.Parse("testdata/multi/patch.yaml", data)
 		if err != nil {
 			return
 		}
