@@ -89,14 +89,17 @@ log kept and its path printed.`,
 			}
 			out, built, err := scenario.Prove(ctx, vm, g.cache, args)
 			rep := newRunReport(vm, out, built, err)
-			if err == nil && !f.keep {
+			// Keep the console log of a VM that failed; a run that
+			// failed before booting has none.
+			if (err == nil && !f.keep) || out == nil {
 				os.RemoveAll(vm.WorkDir)
 			}
-			if g.json {
+			switch {
+			case g.json:
 				if perr := printJSON(cmd.OutOrStdout(), rep); perr != nil {
 					return perr
 				}
-			} else {
+			case out != nil:
 				printTimeline(cmd.OutOrStdout(), rep)
 			}
 			if err != nil {
