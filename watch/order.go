@@ -13,7 +13,7 @@ import (
 // trail the uevent socket by tens of milliseconds: without this, a module's
 // remove uevent could print before the log lines of the disable that came
 // first.
-const reorderWindow = 250 * time.Millisecond
+const reorderWindow = 500 * time.Millisecond
 
 // plausible bounds the offset between a record's kernel time and when it
 // was received: a replayed or fake log has other times, and is then

@@ -50,7 +50,7 @@ type Options struct {
 // a source cannot be opened (reading /dev/kmsg needs root, or CAP_SYSLOG,
 // with kernel.dmesg_restrict=1, Debian's default) or fails later.
 //
-// Events come in the order they happened: each is held for a quarter of a
+// Events come in the order they happened: each is held for half a
 // second, so that one that happened earlier but arrived later from another
 // source goes first (log records by their kernel time, others by when they
 // were received). sysfs is read again as each log line or uevent arrives,

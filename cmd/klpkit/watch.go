@@ -46,6 +46,10 @@ kind (enabling, transition-start, patching-complete, module-add,
 patch-added, progress, ...), patch, module, pending, text and kernel_time
 (nanoseconds since boot, for log lines).
 
+Events are shown in the order they happened, about half a second after they
+do: the sources are read separately, and an event waits that long for one
+that happened before it but arrived later.
+
 Exit codes: 0 when interrupted; 1 when a source cannot be opened (not root,
 a kernel without CONFIG_LIVEPATCH) or fails while followed.`,
 		Args: usageArgs(cobra.NoArgs),
