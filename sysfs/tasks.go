@@ -41,6 +41,17 @@ func (fs *FS) PendingTasks(target int) ([]Task, error) {
 	return fs.pendingTasks(target, true)
 }
 
+// CountPending counts the tasks PendingTasks would list, without reading
+// their comm and stack: cheap enough to poll during a transition on a
+// machine with thousands of threads.
+func (fs *FS) CountPending(target int) (int, error) {
+	if target != StateUnpatched && target != StatePatched {
+		return 0, fmt.Errorf("pending livepatch tasks: target state %d, want 0 (unpatching) or 1 (patching)", target)
+	}
+	tasks, err := fs.pendingTasks(target, false)
+	return len(tasks), err
+}
+
 // pendingTasks scans /proc/*/task/*/patch_state. Tasks may exit during the
 // scan; a task that vanishes is simply not pending any more.
 func (fs *FS) pendingTasks(target int, withStacks bool) ([]Task, error) {

@@ -40,7 +40,7 @@ func (fs *FS) WaitTransition(ctx context.Context, name string, poll time.Duratio
 	ticker := time.NewTicker(poll)
 	defer ticker.Stop()
 	for {
-		done, err := fs.transitionDone(name)
+		done, err := fs.TransitionDone(name)
 		if err != nil {
 			return fmt.Errorf("wait for transition of livepatch %s: %w", name, err)
 		}
@@ -48,13 +48,13 @@ func (fs *FS) WaitTransition(ctx context.Context, name string, poll time.Duratio
 			return nil
 		}
 		if progress != nil {
-			progress(time.Since(start), fs.pendingCount(name))
+			progress(time.Since(start), fs.PendingCount(name))
 		}
 		select {
 		case <-ctx.Done():
 			elapsed := time.Since(start).Round(time.Millisecond)
 			tasks := ""
-			if n := fs.pendingCount(name); n >= 0 {
+			if n := fs.PendingCount(name); n >= 0 {
 				tasks = fmt.Sprintf(" with %d tasks not yet switched", n)
 			}
 			return fmt.Errorf("transition of livepatch %s still in progress after %s%s: %w", name, elapsed, tasks, ctx.Err())
@@ -63,8 +63,10 @@ func (fs *FS) WaitTransition(ctx context.Context, name string, poll time.Duratio
 	}
 }
 
-// transitionDone reads the transition attribute once.
-func (fs *FS) transitionDone(name string) (bool, error) {
+// TransitionDone reads name's transition attribute once: true when no
+// transition runs, including when the patch is gone (disabled and freed,
+// or replaced).
+func (fs *FS) TransitionDone(name string) (bool, error) {
 	inTransition, err := readBool(filepath.Join(fs.root(), name, "transition"))
 	if Gone(err) {
 		return true, nil
@@ -75,11 +77,11 @@ func (fs *FS) transitionDone(name string) (bool, error) {
 	return !inTransition, nil
 }
 
-// pendingCount counts the tasks that still hold up the transition of
-// name, or returns -1. During a transition the patch's enabled attribute
+// PendingCount counts the tasks that still hold up the transition of
+// name, or returns -1 when they cannot be counted. During a transition the patch's enabled attribute
 // is the target state: klp_reverse_transition flips it together with
 // klp_target_state.
-func (fs *FS) pendingCount(name string) int {
+func (fs *FS) PendingCount(name string) int {
 	enabled, err := readBool(filepath.Join(fs.root(), name, "enabled"))
 	if err != nil {
 		return -1

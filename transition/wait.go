@@ -34,7 +34,7 @@ func waitDone(ctx context.Context, o Options, name string, f *follower, dd *swit
 		if o.Progress != nil {
 			// Counting reads every task's patch_state: not every tick.
 			if time.Since(lastCount) >= 250*time.Millisecond {
-				pending = countPending(o.FS, name)
+				pending = o.FS.PendingCount(name)
 				lastCount = time.Now()
 			}
 			o.Progress(Progress{Patch: name, Elapsed: elapsed, Pending: pending})
@@ -49,25 +49,9 @@ func waitDone(ctx context.Context, o Options, name string, f *follower, dd *swit
 	}
 }
 
-// finished reports whether no transition of name is running: transition
-// reads 0, or the patch's directory is gone (disabled and freed, or
-// replaced).
+// finished reports whether no transition of name is running; an
+// unreadable attribute counts as running, and the poll tries again.
 func finished(fsys *sysfs.FS, name string) bool {
-	v, err := fsys.Value(name + "/transition")
-	if err != nil {
-		return sysfs.Gone(err)
-	}
-	return v == "0"
-}
-
-func countPending(fsys *sysfs.FS, name string) int {
-	p, err := fsys.Patch(name)
-	if err != nil {
-		return -1
-	}
-	tasks, err := fsys.Pending(*p)
-	if err != nil {
-		return -1
-	}
-	return len(tasks)
+	done, err := fsys.TransitionDone(name)
+	return err == nil && done
 }

@@ -31,7 +31,6 @@ const maxPollFailures = 3
 // previous read.
 type poller struct {
 	fs   *sysfs.FS
-	proc string
 	busy time.Duration // between reads during a transition
 	idle time.Duration // between reads otherwise
 	last snapshot
@@ -50,7 +49,7 @@ func (p *poller) read() (snapshot, error) {
 		if pt.Transition {
 			// During a transition enabled is its target state: the kernel
 			// flips it together with the target when it reverses.
-			st.Pending, err = countPending(p.proc, boolInt(pt.Enabled))
+			st.Pending, err = p.fs.CountPending(boolInt(pt.Enabled))
 			if err != nil {
 				st.Pending = -1
 			}

@@ -63,15 +63,11 @@ func Run(ctx context.Context, opt Options, fn func(Event)) error {
 	if fs == nil {
 		fs = sysfs.New()
 	}
-	proc := fs.Proc
-	if proc == "" {
-		proc = sysfs.DefaultProc
-	}
 	busy := opt.Poll
 	if busy <= 0 {
 		busy = DefaultPoll
 	}
-	p := &poller{fs: fs, proc: proc, busy: busy, idle: idleFactor * busy}
+	p := &poller{fs: fs, busy: busy, idle: idleFactor * busy}
 
 	// The baseline is taken before the log is opened, so that any change
 	// after it shows in sysfs even if its log line came before the seek.

@@ -1,4 +1,4 @@
-package watch
+package sysfs
 
 import (
 	"path/filepath"
@@ -38,18 +38,19 @@ func TestCountPending(t *testing.T) {
 		{name: "no tasks", proc: t.TempDir(), target: 1, want: 0},
 		{name: "kernel without patch_state", proc: noState, target: 1, errHas: "CONFIG_LIVEPATCH"},
 		{name: "missing proc", proc: filepath.Join(proc, "absent"), target: 1, errHas: "absent"},
+		{name: "bad target", proc: proc, target: 2, errHas: "target state 2"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := countPending(tt.proc, tt.target)
+			got, err := (&FS{Proc: tt.proc}).CountPending(tt.target)
 			if tt.errHas != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.errHas) {
-					t.Fatalf("countPending = %d, %v; want an error containing %q", got, err, tt.errHas)
+					t.Fatalf("CountPending = %d, %v; want an error containing %q", got, err, tt.errHas)
 				}
 				return
 			}
 			if err != nil || got != tt.want {
-				t.Fatalf("countPending(%d) = %d, %v; want %d", tt.target, got, err, tt.want)
+				t.Fatalf("CountPending(%d) = %d, %v; want %d", tt.target, got, err, tt.want)
 			}
 		})
 	}
