@@ -11,6 +11,7 @@ import (
 
 	"github.com/klpkit/klpkit/kmod"
 	"github.com/klpkit/klpkit/sysfs"
+	"github.com/klpkit/klpkit/transition"
 )
 
 // Guest is what Exec needs of the machine it runs on. The real one is
@@ -159,26 +160,14 @@ func (g *Guest) wait(ctx context.Context, name string) (time.Duration, error) {
 	return time.Since(start), err
 }
 
-// unload retries while a livepatch's module is still referenced: after a
-// disable completes, the kernel drops the module reference from a work
-// item, so delete_module can briefly see it busy.
+// unload removes a module; for a livepatch it goes through
+// transition.Unload, which waits out the moment after a disable when the
+// kernel still holds the module and explains a refusal.
 func (g *Guest) unload(ctx context.Context, m Module) error {
-	for {
-		err := g.Unload(m.Name)
-		if !m.Livepatch || !(errors.Is(err, syscall.EAGAIN) || errors.Is(err, syscall.EBUSY)) {
-			return err
-		}
-		if _, perr := g.Livepatch.Patch(m.Name); perr == nil {
-			// Still registered (enabled, or forced): waiting
-			// will not help.
-			return err
-		}
-		select {
-		case <-ctx.Done():
-			return err
-		case <-time.After(g.Poll):
-		}
+	if !m.Livepatch {
+		return g.Unload(m.Name)
 	}
+	return transition.Unload(ctx, m.Name, transition.Options{FS: g.Livepatch, Unload: g.Unload})
 }
 
 func (g *Guest) waitValue(ctx context.Context, w *WaitFor) error {

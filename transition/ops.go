@@ -278,5 +278,5 @@ func Unload(ctx context.Context, name string, opt Options) error {
 	if !kmod.Loaded(o.Sys, name) {
 		return err
 	}
-	return fmt.Errorf("unload %s: %w; the module stays loaded, disabled and harmless: %v", name, ErrForcedModule, err)
+	return fmt.Errorf("unload %s: %w; the module stays loaded, disabled and harmless: %w", name, ErrForcedModule, err)
 }

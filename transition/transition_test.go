@@ -207,8 +207,8 @@ func TestUnloadExplains(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	// Gone from sysfs, still loaded and referenced: forced.
-	if err := Unload(ctx, "demo", o); !errors.Is(err, ErrForcedModule) {
-		t.Errorf("got %v, want ErrForcedModule", err)
+	if err := Unload(ctx, "demo", o); !errors.Is(err, ErrForcedModule) || !errors.Is(err, syscall.EAGAIN) {
+		t.Errorf("got %v, want ErrForcedModule wrapping the errno", err)
 	}
 	// Still registered: disable first.
 	k.patch("demo", "0")
