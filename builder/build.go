@@ -146,7 +146,15 @@ func fileExists(path string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-// DefaultDir is the build directory of a patch in the cache.
-func DefaultDir(cacheDir, name, release string) string {
-	return filepath.Join(cacheDir, "build", release, name)
+// DefaultDir is the build directory in the cache of the module built
+// from srcDir: named after the module, and after its source directory too,
+// so two patches of the same name in different places never share one
+// (each would rebuild over the other), while build, vm run and vm test of
+// one patch do.
+func DefaultDir(cacheDir, release, name, srcDir string) string {
+	if abs, err := filepath.Abs(srcDir); err == nil {
+		srcDir = abs
+	}
+	sum := sha256.Sum256([]byte(srcDir))
+	return filepath.Join(cacheDir, "build", release, name+"-"+hex.EncodeToString(sum[:4]))
 }

@@ -25,7 +25,7 @@ func BuildPatches(ctx context.Context, vm VM, cacheDir string, dirs []string) ([
 		seen[p.Name] = d
 		res, err := builder.Build(ctx, p, builder.Options{
 			Target: vm.Target,
-			Dir:    builder.DefaultDir(cacheDir, p.Name, vm.Target.Release),
+			Dir:    builder.DefaultDir(cacheDir, vm.Target.Release, p.Name, p.Dir),
 		})
 		if err != nil {
 			return nil, nil, err

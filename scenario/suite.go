@@ -2,8 +2,6 @@ package scenario
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -362,9 +360,7 @@ type buildOnce struct {
 }
 
 func (b *builds) build(ctx context.Context, t *kernel.Target, cache string, m ModuleRef) (*builder.Result, error) {
-	src := m.Patch + m.Module
-	sum := sha256.Sum256([]byte(src))
-	dir := builder.DefaultDir(cache, m.Name+"-"+hex.EncodeToString(sum[:4]), t.Release)
+	dir := builder.DefaultDir(cache, t.Release, m.Name, m.Patch+m.Module)
 	b.mu.Lock()
 	o, ok := b.dirs[dir]
 	if !ok {

@@ -37,7 +37,7 @@ prepared).`,
 				return withCode(exitUsage, err)
 			}
 			if out == "" {
-				out = builder.DefaultDir(g.cache, p.Name, t.Release)
+				out = builder.DefaultDir(g.cache, t.Release, p.Name, p.Dir)
 			}
 			opt := builder.Options{Target: t, Dir: out, Force: force}
 			if verbose {
