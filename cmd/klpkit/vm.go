@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -33,7 +32,7 @@ func (f *vmFlags) register(c *cobra.Command) {
 	c.Flags().StringVar(&f.agent, "agent", "", "static klpkit binary to run as the VM's /init (default: this one)")
 }
 
-func (f *vmFlags) vm(g *globals, w io.Writer) (scenario.VM, error) {
+func (f *vmFlags) vm(g *globals) (scenario.VM, error) {
 	t, err := target(g, f.release, "")
 	if err != nil {
 		return scenario.VM{}, err
@@ -44,14 +43,12 @@ func (f *vmFlags) vm(g *globals, w io.Writer) (scenario.VM, error) {
 			return scenario.VM{}, fmt.Errorf("find the klpkit binary for the VM: %w", err)
 		}
 	}
-	work, err := os.MkdirTemp(filepath.Join(g.cache), "vm-")
+	if err := os.MkdirAll(g.cache, 0o755); err != nil {
+		return scenario.VM{}, fmt.Errorf("VM work directory: %w", err)
+	}
+	work, err := os.MkdirTemp(g.cache, "vm-")
 	if err != nil {
-		if err = os.MkdirAll(g.cache, 0o755); err == nil {
-			work, err = os.MkdirTemp(g.cache, "vm-")
-		}
-		if err != nil {
-			return scenario.VM{}, fmt.Errorf("VM work directory: %w", err)
-		}
+		return scenario.VM{}, fmt.Errorf("VM work directory: %w", err)
 	}
 	return scenario.VM{Target: t, Agent: agent, CPUs: f.cpus, MemoryMB: f.memory, KVM: f.kvm, Timeout: f.timeout, WorkDir: work}, nil
 }
@@ -76,7 +73,7 @@ a timeline. A guest that dies, hangs or never reports fails, with the console
 log kept and its path printed.`,
 		Args: usageArgs(cobra.MinimumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			vm, err := f.vm(g, cmd.ErrOrStderr())
+			vm, err := f.vm(g)
 			if err != nil {
 				return withCode(exitUsage, err)
 			}

@@ -45,7 +45,7 @@ scenario failed). The default PATH is tests/scenarios.`,
 			if len(paths) == 0 {
 				return withCode(exitUsage, fmt.Errorf("no scenario files in %s", strings.Join(args, " ")))
 			}
-			vm, err := f.vm(g, cmd.ErrOrStderr())
+			vm, err := f.vm(g)
 			if err != nil {
 				return withCode(exitUsage, err)
 			}
