@@ -3,6 +3,7 @@ package tests
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/klpkit/klpkit/internal/testenv"
+	"github.com/klpkit/klpkit/kmod"
 	"github.com/klpkit/klpkit/scenario"
 )
 
@@ -88,8 +90,8 @@ func TestOperatorScenarios(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(paths) < 5 {
-		t.Fatalf("found %d operator scenarios, want 5", len(paths))
+	if len(paths) < 6 {
+		t.Fatalf("found %d operator scenarios, want 6", len(paths))
 	}
 	s := &scenario.Suite{VM: v, CacheDir: testenv.CacheDir(), Parallel: runtime.NumCPU()}
 	for _, c := range s.Run(context.Background(), paths) {
@@ -144,6 +146,41 @@ func TestFailingScenarios(t *testing.T) {
 		if base == "wrong-log.yaml" && !strings.Contains(c.LogDiff, "- callbacks_demo2: post_patch_callback: target_mod") {
 			t.Errorf("diff does not show the missing line:\n%s", c.LogDiff)
 		}
+	}
+}
+
+// TestCLIBuild builds an example as a user would and checks the module it
+// names is the spec's livepatch for the set-up kernel.
+func TestCLIBuild(t *testing.T) {
+	tg := testenv.Target(t)
+	bin := testenv.Agent(t)
+	out, err := exec.Command(bin, "build", "--json", "--cache", testenv.CacheDir(), "../examples/cmdline").Output()
+	if err != nil {
+		t.Fatalf("klpkit build: %v\n%s", err, out)
+	}
+	var rep struct {
+		Module  string `json:"module"`
+		Name    string `json:"name"`
+		Release string `json:"release"`
+	}
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	info, err := kmod.ReadInfo(rep.Module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Name != "cmdline_demo" || info.Name != rep.Name || !info.Livepatch || info.Release() != tg.Release || rep.Release != tg.Release {
+		t.Errorf("report %+v, module info %+v", rep, info)
+	}
+	// A spec error is a usage error (exit 2) naming file:line:col.
+	bad := t.TempDir()
+	os.WriteFile(filepath.Join(bad, "patch.yaml"), []byte("name: Bad\nobjects: []\n"), 0o644)
+	cmd := exec.Command(bin, "build", "--cache", testenv.CacheDir(), bad)
+	msg, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(msg), "patch.yaml:1:7: name:") {
+		t.Errorf("bad spec: %v\n%s", err, msg)
 	}
 }
 
