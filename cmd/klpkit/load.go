@@ -100,7 +100,8 @@ the second waits (--lock-timeout).
 			o := f.options(cmd)
 			o.NoRevert, o.Force = noRevert, force
 			if force {
-				o.Progress = warnBeforeForce(cmd.ErrOrStderr(), o.Progress, f.timeout)
+				o.Progress = warnBeforeForce(cmd.ErrOrStderr(), o.Progress, f.timeout,
+					"tasks still in the old code are switched to the patch without the consistency check")
 			}
 			return f.locked(cmd, func() error {
 				rep, err := transition.Load(cmd.Context(), args[0], strings.Join(args[1:], " "), o)
@@ -117,12 +118,12 @@ the second waits (--lock-timeout).
 
 // warnBeforeForce prints, once, what forcing will cost, as the deadline
 // nears: the user asked for it, but must see it before it happens.
-func warnBeforeForce(w io.Writer, next func(transition.Progress), timeout time.Duration) func(transition.Progress) {
+func warnBeforeForce(w io.Writer, next func(transition.Progress), timeout time.Duration, cost string) func(transition.Progress) {
 	warned := false
 	return func(p transition.Progress) {
 		if !warned && p.Elapsed >= timeout-time.Second/2 {
 			warned = true
-			fmt.Fprintf(w, "\nwarning: forcing %s: tasks still in the old code are switched to the patch without the consistency check\n", p.Patch)
+			fmt.Fprintf(w, "\nwarning: forcing %s at the timeout: %s\n", p.Patch, cost)
 		}
 		if next != nil {
 			next(p)
@@ -147,6 +148,10 @@ The module stays loaded: "klpkit unload NAME" removes it.
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o := f.options(cmd)
 			o.Force = force
+			if force {
+				o.Progress = warnBeforeForce(cmd.ErrOrStderr(), o.Progress, f.timeout,
+					"tasks may still run the patch's code, so its module will stay loaded until reboot")
+			}
 			return f.locked(cmd, func() error {
 				rep, err := transition.Disable(cmd.Context(), args[0], o)
 				return finishOp(g, cmd, rep, err)
@@ -172,9 +177,13 @@ leaves it removable once the patch is later disabled normally.
 ` + exitCodesHelp,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if transition.Pins(sysfs.New(), args[0]) {
+			switch p, err := sysfs.New().Patch(args[0]); {
+			case err != nil || !p.Transition:
+				// Nothing to warn about: the kernel refuses force
+				// outside a transition, and the error says so.
+			case !p.Enabled:
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: forcing %s's unpatching transition: its module can never be unloaded before a reboot\n", args[0])
-			} else {
+			default:
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: forcing %s: tasks still in the old code are switched to the patch without the consistency check\n", args[0])
 			}
 			return f.locked(cmd, func() error {
@@ -259,7 +268,10 @@ func refusal(err error) error {
 	switch {
 	case errors.As(err, &ee):
 		return err
-	case errors.As(err, &ke), errors.Is(err, sysfs.ErrNoPatch), isPathError(err):
+	case errors.Is(err, sysfs.ErrNoPatch):
+		// Nothing to act on: not a refusal by the kernel.
+		return withCode(exitFailed, err)
+	case errors.As(err, &ke), isPathError(err):
 		return withCode(exitRefused, err)
 	}
 	return withCode(exitFailed, err)
