@@ -44,6 +44,9 @@ const stampFile = ".klpkit-stamp"
 
 // Build renders p into opt.Dir, runs kbuild there and validates the module.
 func Build(ctx context.Context, p *spec.Patch, opt Options) (*Result, error) {
+	if dir, err := filepath.Abs(opt.Dir); err == nil && dir == p.Dir {
+		return nil, fmt.Errorf("build %s: the build directory is the patch directory %s: the generated %s.c and Kbuild would be written among your sources; choose another -o", p.Name, p.Dir, p.Name)
+	}
 	files, err := Generate(p)
 	if err != nil {
 		return nil, err

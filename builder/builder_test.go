@@ -174,3 +174,21 @@ func copyDir(t *testing.T, from, to string) {
 		}
 	}
 }
+
+// TestBuildRefusesThePatchDirectory: -o pointing at the patch itself would
+// write the generated files among the user's sources.
+func TestBuildRefusesThePatchDirectory(t *testing.T) {
+	dir := t.TempDir()
+	copyDir(t, "../examples/cmdline", dir)
+	p, err := spec.LoadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Build(context.Background(), p, Options{Dir: dir})
+	if err == nil || !strings.Contains(err.Error(), "is the patch directory") {
+		t.Fatalf("got %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Kbuild")); err == nil {
+		t.Error("a Kbuild was written into the patch directory")
+	}
+}
