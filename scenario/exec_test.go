@@ -101,3 +101,33 @@ func TestInProgress(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestRunStepChecks runs a command as a run step does (a shell stands in
+// for klpkit) and checks exit code, ordered output, has and lacks.
+func TestRunStepChecks(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		run  RunCmd
+		want string // "" for success
+	}{
+		{"in order", RunCmd{Args: []string{"-c", "echo one two three"}, Output: []string{"one", "three"}}, ""},
+		{"out of order", RunCmd{Args: []string{"-c", "echo one two three"}, Output: []string{"three", "one"}}, `did not print "one" (after the texts before it)`},
+		{"has in any order", RunCmd{Args: []string{"-c", "echo one two"}, Output: []string{"two"}, Has: []string{"one"}}, ""},
+		{"has missing", RunCmd{Args: []string{"-c", "echo one"}, Has: []string{"four"}}, `did not print "four"`},
+		{"lacks", RunCmd{Args: []string{"-c", "echo panic"}, Lacks: []string{"panic"}}, `printed "panic"`},
+		{"exit code", RunCmd{Args: []string{"-c", "exit 5"}, Exit: 5}, ""},
+		{"wrong exit code", RunCmd{Args: []string{"-c", "exit 4"}, Exit: 5}, "exited 4, want 5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g, _ := fakeGuest(t)
+			g.Self = "/bin/sh"
+			_, err := g.runStep(context.Background(), &Plan{}, &tc.run)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Fatal(err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Fatalf("got %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -199,6 +199,10 @@ func decodeStep(d *yamlfile.Decoder, field string, n *yaml.Node) Step {
 			run.Lacks = strs(d, f, v, false)
 			runMods["lacks"] = true
 		},
+		"has": func(f string, v *yaml.Node) {
+			run.Has = strs(d, f, v, false)
+			runMods["has"] = true
+		},
 		"background": func(f string, v *yaml.Node) {
 			d.Str(f, v, &run.Background)
 			runMods["background"] = true

@@ -84,6 +84,9 @@ type RunCmd struct {
 	// this order; Lacks texts it must not.
 	Output []string `json:"output,omitempty"`
 	Lacks  []string `json:"lacks,omitempty"`
+	// Has holds texts the output must contain, in any order: for events
+	// whose order against the others the kernel does not fix.
+	Has []string `json:"has,omitempty"`
 	// Background names the run and goes on at once; Join checks it.
 	Background string `json:"background,omitempty"`
 }

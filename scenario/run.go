@@ -125,6 +125,11 @@ func (b *bgRun) finish(ctx context.Context) (string, error) {
 		}
 		rest = rest[i+len(want):]
 	}
+	for _, want := range b.spec.Has {
+		if !strings.Contains(output, want) {
+			return output, fmt.Errorf("klpkit %s did not print %q; it printed:\n%s", strings.Join(b.spec.Args, " "), want, clipOutput(output))
+		}
+	}
 	for _, not := range b.spec.Lacks {
 		if strings.Contains(output, not) {
 			return output, fmt.Errorf("klpkit %s printed %q; it printed:\n%s", strings.Join(b.spec.Args, " "), not, clipOutput(output))
